@@ -1,0 +1,449 @@
+package process
+
+import (
+	"fmt"
+	"slices"
+	"syscall"
+	"time"
+
+	"supervisord/internal/config"
+)
+
+// Env is what a process needs from the world to move between states. The
+// supervisor loop implements it with the real spawner, signals, logger and
+// event bus; tests implement it with a recorder. Every call happens on the
+// loop goroutine, synchronously, in the order the reference performs the
+// same steps (a failed kill, for example, changes what happens next).
+type Env interface {
+	// Spawn starts the process's command and returns its pid. A
+	// *SpawnError means no child was created and the process goes to
+	// BACKOFF with the message as spawnerr; a *ChildFailure means the
+	// child was created but failed before exec (the reference's exit
+	// 127 path).
+	Spawn(p *Proc) (pid int, err error)
+	// Kill sends sig to pid, or to its process group when group is set.
+	// A nil error or ESRCH both count as sent.
+	Kill(pid int, sig syscall.Signal, group bool) error
+	// Log writes a line to the daemon's log.
+	Log(level config.Level, msg string)
+	// StateChanged is called after every state change, for events and
+	// waiters. expected is meaningful for EXITED only.
+	StateChanged(p *Proc, from State, expected bool)
+}
+
+// SpawnError is a failure to start a process in which no child was
+// created (command not found, not executable, fork failed).
+type SpawnError struct{ Msg string }
+
+func (e *SpawnError) Error() string { return e.Msg }
+
+// ChildFailure is a failure after the child was created but before it ran
+// the command (chdir, setuid or exec failed). The reference's child writes
+// Msg to its stderr and exits 127; the loop emulates that exit.
+type ChildFailure struct {
+	Pid int
+	Msg string
+}
+
+func (e *ChildFailure) Error() string { return e.Msg }
+
+// Proc is one supervised process and its state. It is owned by the
+// supervisor loop: no locks, no goroutines.
+type Proc struct {
+	Config *config.Process
+
+	State      State
+	Pid        int
+	LastStart  time.Time // zero when never started
+	LastStop   time.Time // zero when never stopped
+	ExitStatus int       // valid when HasExit
+	HasExit    bool
+	SpawnErr   string
+	Backoff    int
+	// Delay is the deadline of the pending timed step: STARTING→RUNNING,
+	// the next retry in BACKOFF, or SIGKILL in STOPPING. Zero when none.
+	Delay   time.Time
+	Killing bool
+	// AdministrativeStop is set by Stop; SystemStop by GiveUp.
+	AdministrativeStop bool
+	SystemStop         bool
+	lastStopReport     time.Time
+}
+
+// New returns a process in the STOPPED state.
+func New(cfg *config.Process) *Proc {
+	return &Proc{Config: cfg, State: Stopped}
+}
+
+// Mood is the daemon state that transitions depend on.
+type Mood = SupervisorState
+
+func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
+	from := p.State
+	if from == to {
+		return
+	}
+	p.State = to
+	if to == Backoff {
+		p.Backoff++
+		p.Delay = now.Add(time.Duration(p.Backoff) * time.Second)
+	}
+	env.StateChanged(p, from, expected)
+}
+
+func (p *Proc) assertIn(states ...State) error {
+	if slices.Contains(states, p.State) {
+		return nil
+	}
+	names := make([]string, len(states))
+	for i, s := range states {
+		names[i] = s.String()
+	}
+	return fmt.Errorf("%w: %s is %s, not one of %v", ErrBadTransition, p.Config.Name, p.State, names)
+}
+
+// ErrBadTransition is returned for a transition the state machine does
+// not allow from the current state.
+var ErrBadTransition = fmt.Errorf("illegal transition")
+
+// Spawn starts the process: STOPPED/EXITED/FATAL/BACKOFF → STARTING, then
+// BACKOFF when the spawn fails. It returns an error only for an illegal
+// transition (a process already alive).
+func (p *Proc) Spawn(env Env, now time.Time) error {
+	name := p.Config.Name
+	if p.Pid != 0 {
+		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' already running", name))
+		return fmt.Errorf("%w: %s already has pid %d", ErrBadTransition, name, p.Pid)
+	}
+	if err := p.assertIn(Exited, Fatal, Backoff, Stopped, Unknown); err != nil {
+		return err
+	}
+	p.Killing = false
+	p.SpawnErr = ""
+	p.HasExit = false
+	p.ExitStatus = 0
+	p.SystemStop = false
+	p.AdministrativeStop = false
+	p.LastStart = now
+	p.changeState(env, Starting, true, now)
+
+	pid, err := env.Spawn(p)
+	if err != nil {
+		if cf, ok := err.(*ChildFailure); ok && cf.Pid > 0 {
+			// The child existed; its exit is reported by the loop as a
+			// normal exit with status 127.
+			p.recordSpawned(env, cf.Pid, now)
+			return nil
+		}
+		p.SpawnErr = err.Error()
+		env.Log(config.LevelInfo, "spawnerr: "+p.SpawnErr)
+		p.changeState(env, Backoff, true, now)
+		return nil
+	}
+	p.recordSpawned(env, pid, now)
+	return nil
+}
+
+func (p *Proc) recordSpawned(env Env, pid int, now time.Time) {
+	p.Pid = pid
+	env.Log(config.LevelInfo, fmt.Sprintf("spawned: '%s' with pid %d", p.Config.Name, pid))
+	p.SpawnErr = ""
+	p.Delay = now.Add(p.Config.Startsecs)
+}
+
+// Stop is an administrative stop: send the stop signal (or leave BACKOFF
+// at once). It returns the reference's message when there is nothing to
+// stop.
+func (p *Proc) Stop(env Env, now time.Time) string {
+	p.AdministrativeStop = true
+	p.lastStopReport = time.Time{}
+	return p.Kill(env, p.Config.StopSignal, now)
+}
+
+// GiveUp moves BACKOFF → FATAL.
+func (p *Proc) GiveUp(env Env, now time.Time) error {
+	p.Delay = time.Time{}
+	p.Backoff = 0
+	p.SystemStop = true
+	if err := p.assertIn(Backoff); err != nil {
+		return err
+	}
+	p.changeState(env, Fatal, true, now)
+	return nil
+}
+
+// Kill sends sig with the intention of ending the process:
+// RUNNING/STARTING/STOPPING → STOPPING, BACKOFF → STOPPED. It returns a
+// message when the process was not running, "" when the signal was sent.
+func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
+	name := p.Config.Name
+	if p.State == Backoff {
+		env.Log(config.LevelDebug, fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", name))
+		p.changeState(env, Stopped, true, now)
+		return ""
+	}
+	if p.Pid == 0 {
+		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", name, SignalName(sig))
+		env.Log(config.LevelDebug, msg)
+		return msg
+	}
+	// A second kill while STOPPING is the SIGKILL after stopwaitsecs.
+	group := p.Config.StopAsGroup
+	if p.State == Stopping {
+		group = p.Config.KillAsGroup
+	}
+	asGroup := ""
+	if group {
+		asGroup = "process group "
+	}
+	env.Log(config.LevelDebug, fmt.Sprintf("killing %s (pid %d) %swith signal %s", name, p.Pid, asGroup, SignalName(sig)))
+	if err := p.assertIn(Running, Starting, Stopping); err != nil {
+		return err.Error()
+	}
+	p.Killing = true
+	p.Delay = now.Add(p.Config.StopWaitSecs)
+	p.changeState(env, Stopping, true, now)
+	if err := env.Kill(p.Pid, sig, group); err != nil && err != syscall.ESRCH {
+		msg := fmt.Sprintf("unknown problem killing %s (%d):%v", name, p.Pid, err)
+		env.Log(config.LevelCritical, msg)
+		p.changeState(env, Unknown, true, now)
+		p.Killing = false
+		p.Delay = time.Time{}
+		return msg
+	}
+	return ""
+}
+
+// Signal sends sig without the intention of ending the process.
+func (p *Proc) Signal(env Env, sig syscall.Signal, now time.Time) string {
+	name := p.Config.Name
+	if p.Pid == 0 {
+		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", name, SignalName(sig))
+		env.Log(config.LevelDebug, msg)
+		return msg
+	}
+	env.Log(config.LevelDebug, fmt.Sprintf("sending %s (pid %d) sig %s", name, p.Pid, SignalName(sig)))
+	if err := p.assertIn(Running, Starting, Stopping); err != nil {
+		return err.Error()
+	}
+	if err := env.Kill(p.Pid, sig, false); err != nil && err != syscall.ESRCH {
+		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", name, p.Pid, err)
+		env.Log(config.LevelCritical, msg)
+		p.changeState(env, Unknown, true, now)
+		return msg
+	}
+	return ""
+}
+
+// Exited records the end of the process: es is the exit status as the
+// reference decodes it (-1 for a signal), how the text ("exit status 1",
+// "terminated by SIGKILL").
+func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
+	name := p.Config.Name
+	p.LastStop = now
+	tooQuickly := false
+	if now.After(p.LastStart) {
+		tooQuickly = now.Sub(p.LastStart) < p.Config.Startsecs
+	} else {
+		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
+	}
+	expected := slices.Contains(p.Config.ExitCodes, es)
+
+	switch {
+	case p.Killing:
+		p.Killing = false
+		p.Delay = time.Time{}
+		p.ExitStatus, p.HasExit = es, true
+		msg := fmt.Sprintf("stopped: %s (%s)", name, how)
+		p.changeState(env, Stopped, true, now)
+		if expected {
+			env.Log(config.LevelInfo, msg)
+		} else {
+			env.Log(config.LevelWarn, msg)
+		}
+	case tooQuickly && p.State == Starting:
+		p.HasExit = false
+		p.SpawnErr = "Exited too quickly (process log may have details)"
+		p.changeState(env, Backoff, true, now)
+		env.Log(config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
+	default:
+		p.Delay = time.Time{}
+		p.Backoff = 0
+		p.ExitStatus, p.HasExit = es, true
+		if p.State == Starting {
+			p.changeState(env, Running, true, now)
+		}
+		if expected {
+			p.changeState(env, Exited, true, now)
+			env.Log(config.LevelInfo, fmt.Sprintf("exited: %s (%s; expected)", name, how))
+		} else {
+			p.SpawnErr = fmt.Sprintf("Bad exit code %d", es)
+			p.changeState(env, Exited, false, now)
+			env.Log(config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
+		}
+	}
+	p.Pid = 0
+}
+
+// Transition performs the steps that are due at now: autostart,
+// autorestart, retries after BACKOFF, STARTING → RUNNING after startsecs,
+// BACKOFF → FATAL after too many retries, SIGKILL after stopwaitsecs. It
+// is the reference's per-tick transition, run by the loop whenever
+// something happened or a deadline passed.
+func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
+	state := p.State
+	c := p.Config
+	if mood > SupervisorRestarting {
+		switch {
+		case state == Exited:
+			switch c.AutoRestart {
+			case config.RestartAlways:
+				p.Spawn(env, now)
+			case config.RestartUnexpected:
+				if !p.HasExit || !slices.Contains(c.ExitCodes, p.ExitStatus) {
+					p.Spawn(env, now)
+				}
+			}
+		case state == Stopped && p.LastStart.IsZero():
+			if c.Autostart {
+				p.Spawn(env, now)
+			}
+		case state == Backoff:
+			if p.Backoff <= c.Startretries && !now.Before(p.Delay) {
+				p.Spawn(env, now)
+			}
+		}
+	}
+	switch state {
+	case Starting:
+		if p.State == Starting && now.Sub(p.LastStart) >= c.Startsecs {
+			p.Delay = time.Time{}
+			p.Backoff = 0
+			p.changeState(env, Running, true, now)
+			env.Log(config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
+		}
+	case Backoff:
+		if p.State == Backoff && p.Backoff > c.Startretries {
+			p.GiveUp(env, now)
+			env.Log(config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
+		}
+	case Stopping:
+		if p.State == Stopping && !p.Delay.IsZero() && !now.Before(p.Delay) {
+			env.Log(config.LevelWarn, fmt.Sprintf("killing '%s' (%d) with SIGKILL", c.Name, p.Pid))
+			p.Kill(env, syscall.SIGKILL, now)
+		}
+	}
+}
+
+// Deadline returns when Transition next has timed work for this process,
+// or the zero time when nothing is scheduled. A newly entered state may
+// need an immediate transition; then the deadline is now or earlier.
+func (p *Proc) Deadline(mood Mood) time.Time {
+	switch p.State {
+	case Starting:
+		return p.LastStart.Add(p.Config.Startsecs)
+	case Backoff:
+		if p.Backoff > p.Config.Startretries {
+			return p.Delay.Add(-time.Duration(p.Backoff) * time.Second) // give up now
+		}
+		if mood > SupervisorRestarting {
+			return p.Delay
+		}
+	case Stopping:
+		return p.Delay
+	}
+	return time.Time{}
+}
+
+// StopReport logs "waiting for x to stop" at most every two seconds while
+// a stop is awaited.
+func (p *Proc) StopReport(env Env, now time.Time) {
+	if p.State == Stopping && now.Sub(p.lastStopReport) > 2*time.Second {
+		env.Log(config.LevelInfo, fmt.Sprintf("waiting for %s to stop", p.Config.Name))
+		p.lastStopReport = now
+	}
+}
+
+// StopReportDue is when StopReport next has something to say.
+func (p *Proc) StopReportDue() time.Time { return p.lastStopReport.Add(2*time.Second + time.Millisecond) }
+
+// Info returns the client-visible row for the process, with the
+// description as the reference formats it at now.
+func (p *Proc) Info(now time.Time) Info {
+	c := p.Config
+	info := Info{
+		Name:       c.Name,
+		Group:      c.Group,
+		Start:      unix(p.LastStart),
+		Stop:       unix(p.LastStop),
+		Now:        now.Unix(),
+		State:      p.State,
+		SpawnErr:   p.SpawnErr,
+		ExitStatus: p.ExitStatus,
+		Pid:        p.Pid,
+	}
+	if !p.HasExit {
+		info.ExitStatus = 0
+	}
+	info.StdoutLogfile = streamPath(c.Stdout)
+	info.StderrLogfile = streamPath(c.Stderr)
+	info.Logfile = info.StdoutLogfile
+	info.Description = Describe(info)
+	return info
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// streamPath is the file clients read for a stream: the first file target,
+// or "" when the stream has none.
+func streamPath(s config.StreamLog) string {
+	for _, t := range s.Targets {
+		if t.Kind == config.LogFile {
+			return t.Path
+		}
+	}
+	return ""
+}
+
+// Describe formats the description field the way the reference does.
+func Describe(i Info) string {
+	switch i.State {
+	case Running:
+		up := i.Now - i.Start
+		if up < 0 {
+			up = 0
+		}
+		return fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(up))
+	case Fatal, Backoff:
+		if i.SpawnErr != "" {
+			return i.SpawnErr
+		}
+		return fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
+	case Stopped, Exited:
+		if i.Start != 0 {
+			return time.Unix(i.Stop, 0).Format("Jan 02 03:04 PM")
+		}
+		return "Not started"
+	}
+	return ""
+}
+
+// FormatUptime formats seconds as Python's timedelta does: "H:MM:SS",
+// "1 day, H:MM:SS", "N days, H:MM:SS".
+func FormatUptime(secs int64) string {
+	days := secs / 86400
+	secs %= 86400
+	hms := fmt.Sprintf("%d:%02d:%02d", secs/3600, secs%3600/60, secs%60)
+	switch days {
+	case 0:
+		return hms
+	case 1:
+		return "1 day, " + hms
+	}
+	return fmt.Sprintf("%d days, %s", days, hms)
+}
