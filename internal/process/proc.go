@@ -365,7 +365,9 @@ func (p *Proc) StopReport(env Env, now time.Time) {
 }
 
 // StopReportDue is when StopReport next has something to say.
-func (p *Proc) StopReportDue() time.Time { return p.lastStopReport.Add(2*time.Second + time.Millisecond) }
+func (p *Proc) StopReportDue() time.Time {
+	return p.lastStopReport.Add(2*time.Second + time.Millisecond)
+}
 
 // Info returns the client-visible row for the process, with the
 // description as the reference formats it at now.
