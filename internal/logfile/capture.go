@@ -1,0 +1,293 @@
+package logfile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The capture-mode tokens. Output between them is collected (up to
+// *_capture_maxbytes) and sent as one PROCESS_COMMUNICATION event instead
+// of being logged.
+var (
+	captureBegin = []byte("<!--XSUPERVISOR:BEGIN-->")
+	captureEnd   = []byte("<!--XSUPERVISOR:END-->")
+)
+
+// readSize is how much Capture asks for per read. Larger than a default
+// pipe so that a busy child fills whole reads.
+const readSize = 256 << 10
+
+// Capture reads a child's output from r until EOF and sends it to the
+// stream's targets. pid is the child's pid, for events and syslog. It
+// returns nil at EOF and the read error otherwise; write errors on targets
+// are counted (Stats) and the first is reported to the main log, but never
+// stop the capture: the child must not block on a full disk.
+//
+// Memory use is bounded whatever the child writes: reads go through one
+// fixed buffer and nothing waits for a line end in it.
+func (s *Stream) Capture(r io.Reader, pid int) error {
+	if f, ok := r.(*os.File); ok {
+		growPipe(f)
+	}
+	c := s.newCapture(pid)
+	buf := make([]byte, readSize)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			s.bytesIn.Add(int64(n))
+			c.feed(buf[:n])
+		}
+		if err != nil {
+			c.finish()
+			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("logfile: capture %s %s: %w", s.cfg.Process, s.cfg.Channel, err)
+		}
+	}
+}
+
+// capture is the state of one Capture call.
+type capture struct {
+	s   *Stream
+	pid int
+
+	mainlog bool // echo output into the main log at debug level
+
+	strip    ansiStripper
+	stripped []byte // scratch for stripped data
+
+	// Capture mode, enabled when maxbytes > 0.
+	maxbytes  int64
+	capturing bool
+	pending   []byte // bytes not yet examined for a token
+	bound     []byte // data collected while capturing
+}
+
+func (s *Stream) newCapture(pid int) *capture {
+	c := &capture{s: s, pid: pid, maxbytes: s.cfg.Log.CaptureMaxBytes}
+	if l := s.opts.MainLog; l != nil {
+		c.mainlog = l.Enabled(context.Background(), LevelDebug)
+	}
+	return c
+}
+
+// feed handles one read's worth of data; data is only valid during the call.
+func (c *capture) feed(data []byte) {
+	if c.maxbytes <= 0 {
+		c.log(data)
+		return
+	}
+	// Mirror the reference: accumulate, look for the token of the current
+	// mode, log what precedes it and keep a possible partial token.
+	c.pending = append(c.pending, data...)
+	for {
+		token := captureBegin
+		if c.capturing {
+			token = captureEnd
+		}
+		if len(c.pending) <= len(token) {
+			return
+		}
+		i := bytes.Index(c.pending, token)
+		if i < 0 {
+			keep := prefixAtEnd(c.pending, token)
+			c.log(c.pending[:len(c.pending)-keep])
+			c.pending = append(c.pending[:0], c.pending[len(c.pending)-keep:]...)
+			return
+		}
+		c.log(c.pending[:i])
+		c.toggle()
+		rest := c.pending[i+len(token):]
+		c.pending = append(c.pending[:0], rest...)
+		if len(c.pending) == 0 {
+			return
+		}
+	}
+}
+
+// finish is called at EOF: unlike the reference, data still held back
+// while looking for a token is logged rather than lost.
+func (c *capture) finish() {
+	if len(c.pending) > 0 {
+		c.log(c.pending)
+		c.pending = c.pending[:0]
+	}
+	if c.s.cfg.StripANSI {
+		if rest := c.strip.flush(nil); len(rest) > 0 {
+			c.write(rest)
+		}
+	}
+	for _, t := range c.s.targets {
+		t.flush(c.pid)
+	}
+}
+
+// prefixAtEnd returns the length of the longest proper prefix of token
+// that data ends with.
+func prefixAtEnd(data, token []byte) int {
+	for l := len(token) - 1; l > 0; l-- {
+		if bytes.HasSuffix(data, token[:l]) {
+			return l
+		}
+	}
+	return 0
+}
+
+// log is the reference's _log: strip, write to the current log, echo into
+// the main log, emit a PROCESS_LOG event.
+func (c *capture) log(data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	if c.s.cfg.StripANSI {
+		c.stripped = c.strip.strip(c.stripped[:0], data)
+		data = c.stripped
+		if len(data) == 0 {
+			return
+		}
+	}
+	if c.capturing {
+		c.boundWrite(data)
+	} else {
+		c.write(data)
+	}
+	if c.mainlog {
+		c.s.opts.MainLog.Log(context.Background(), LevelDebug,
+			pyRepr(c.s.cfg.Process)+" "+string(c.s.cfg.Channel)+" output:\n"+decodeForLog(data))
+	}
+	if c.s.cfg.Log.EventsEnabled {
+		c.emit(EventLog, bytes.Clone(data))
+	}
+}
+
+// write sends data to every target.
+func (c *capture) write(data []byte) {
+	for _, t := range c.s.targets {
+		if err := t.write(data, c.pid); err != nil {
+			c.s.writeErrors.Add(1)
+			c.s.errOnce.Do(func() {
+				if l := c.s.opts.MainLog; l != nil {
+					l.Error("cannot write " + c.s.cfg.Process + " " + string(c.s.cfg.Channel) + " log: " + err.Error())
+				}
+			})
+		}
+	}
+}
+
+// boundWrite keeps the capture buffer the way the reference's BoundIO
+// does: when data would overflow it, as many bytes as data holds are cut
+// from the front first.
+func (c *capture) boundWrite(data []byte) {
+	if int64(len(c.bound)+len(data)) > c.maxbytes {
+		if len(data) >= len(c.bound) {
+			c.bound = c.bound[:0]
+		} else {
+			c.bound = append(c.bound[:0], c.bound[len(data):]...)
+		}
+	}
+	c.bound = append(c.bound, data...)
+}
+
+func (c *capture) toggle() {
+	c.capturing = !c.capturing
+	if c.capturing {
+		return
+	}
+	c.emit(EventCommunication, bytes.Clone(c.bound))
+	if l := c.s.opts.MainLog; l != nil {
+		l.Log(context.Background(), LevelDebug,
+			pyRepr(c.s.cfg.Process)+" "+string(c.s.cfg.Channel)+" emitted a comm event")
+	}
+	c.bound = c.bound[:0]
+}
+
+func (c *capture) emit(kind EventKind, data []byte) {
+	ev := Event{Kind: kind, Channel: c.s.cfg.Channel, Process: c.s.cfg.Process,
+		Group: c.s.cfg.Group, Pid: c.pid, Data: data}
+	if c.s.opts.Events == nil || !c.s.opts.Events.Emit(ev) {
+		c.s.eventDrops.Add(1)
+	}
+}
+
+// decodeForLog renders child output for the main log as the reference
+// does: text if it is UTF-8, else "Undecodable: b'...'".
+func decodeForLog(data []byte) string {
+	if utf8.Valid(data) {
+		return string(data)
+	}
+	return "Undecodable: " + pyBytesRepr(data)
+}
+
+// pyRepr quotes s like Python's repr of a str, for names in messages.
+func pyRepr(s string) string {
+	q := byte('\'')
+	if bytes.IndexByte([]byte(s), '\'') >= 0 && bytes.IndexByte([]byte(s), '"') < 0 {
+		q = '"'
+	}
+	b := []byte{q}
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b = append(b, `\\`...)
+		case r == rune(q):
+			b = append(b, '\\', q)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r < 0x20 || r == 0x7f:
+			b = append(b, `\x`...)
+			b = append(b, hex2(byte(r))...)
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return string(append(b, q))
+}
+
+// pyBytesRepr quotes data like Python's repr of bytes.
+func pyBytesRepr(data []byte) string {
+	q := byte('\'')
+	if bytes.IndexByte(data, '\'') >= 0 && bytes.IndexByte(data, '"') < 0 {
+		q = '"'
+	}
+	b := []byte{'b', q}
+	for _, c := range data {
+		switch {
+		case c == '\\':
+			b = append(b, `\\`...)
+		case c == q:
+			b = append(b, '\\', q)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '\r':
+			b = append(b, `\r`...)
+		case c == '\t':
+			b = append(b, `\t`...)
+		case c < 0x20 || c >= 0x7f:
+			b = append(b, `\x`...)
+			b = append(b, hex2(c)...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(append(b, q))
+}
+
+func hex2(c byte) string {
+	s := strconv.FormatUint(uint64(c), 16)
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
