@@ -1,0 +1,310 @@
+//go:build linux
+
+package differential
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"supervisord/test/harness"
+)
+
+// compareMode says how strictly two event sequences must agree.
+type compareMode int
+
+const (
+	// global: the whole sequence, in order.
+	global compareMode = iota
+	// perProcess: each process's own sequence, in order, plus the global
+	// order of the events matching the scenario's ordered prefixes. Used
+	// where processes act concurrently (several children of one group
+	// dying from the same signal) and their interleaving is up to the
+	// kernel.
+	perProcess
+)
+
+// scenario is one configuration and the steps that drive it. Everything in
+// programs and files may use {dir} for the scenario's directory.
+type scenario struct {
+	name     string
+	files    map[string]string // written into the directory before start
+	programs string            // config sections after the standard header
+	mode     compareMode
+	ordered  []string // perProcess: prefixes whose global order must agree
+	drive    func(r *run)
+	after    func(r *run) // checks once the daemon has shut down
+	want     []string     // the expected normalised sequence
+}
+
+const (
+	waitTimeout = 20 * time.Second
+	stopTimeout = 30 * time.Second
+)
+
+func TestScenarios(t *testing.T) {
+	needDaemons(t)
+	t.Log(daemons.oursMessage)
+	for _, sc := range scenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			var ref, ours []harness.Event
+			// The group returns once both parallel runs are done.
+			t.Run("daemons", func(t *testing.T) {
+				t.Run("reference", func(t *testing.T) {
+					t.Parallel()
+					ref = runScenario(t, daemons.ref, sc)
+				})
+				t.Run("ours", func(t *testing.T) {
+					t.Parallel()
+					ours = runScenario(t, daemons.ours, sc)
+				})
+			})
+			if t.Failed() {
+				return
+			}
+			if diff := compare(sc, ref, ours); diff != "" {
+				t.Errorf("reference and ours disagree (%s):\n%s", daemons.ours, diff)
+			}
+		})
+	}
+}
+
+// runScenario runs sc under bin, checks the result against sc.want and
+// returns the events of the main log.
+func runScenario(t *testing.T, bin string, sc scenario) []harness.Event {
+	dir, err := harness.ShortTempDir("sd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := harness.PathsIn(dir)
+	expand := func(s string) string { return strings.ReplaceAll(s, "{dir}", dir) }
+	for name, body := range sc.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(expand(body)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := harness.Start(bin, p, p.Header()+expand(sc.programs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{t: t, d: d, dir: dir, c: harness.NewUnixClient(p.Socket, waitTimeout)}
+	t.Cleanup(func() {
+		r.c.Close()
+		if ok, _ := d.Exited(); !ok {
+			d.Kill()
+		}
+		if t.Failed() {
+			t.Logf("%s main log:\n%s\noutput:\n%s", bin, d.Log(), d.Output())
+		}
+	})
+	r.waitReady()
+	sc.drive(r)
+	if err := d.Stop(stopTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if sc.after != nil {
+		sc.after(r)
+	}
+	evs := d.Events()
+	if sc.want != nil {
+		if diff := compare(sc, wantEvents(t, sc.want), evs); diff != "" {
+			t.Errorf("%s: unexpected sequence (want vs got):\n%s", bin, diff)
+		}
+	}
+	return evs
+}
+
+func wantEvents(t *testing.T, lines []string) []harness.Event {
+	out := make([]harness.Event, 0, len(lines))
+	for _, l := range lines {
+		e, ok := harness.ParseLine("2000-01-01 00:00:00,000 " + l)
+		if !ok {
+			t.Fatalf("bad expectation %q", l)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// compare returns "" when a and b agree under sc's mode, else a readable
+// account of the difference.
+func compare(sc scenario, a, b []harness.Event) string {
+	if sc.mode == global {
+		return diffLines(harness.Strings(a), harness.Strings(b))
+	}
+	var out strings.Builder
+	pa, pb := harness.ByProcess(a), harness.ByProcess(b)
+	for name := range union(pa, pb) {
+		if d := diffLines(pa[name], pb[name]); d != "" {
+			fmt.Fprintf(&out, "process %q:\n%s", name, d)
+		}
+	}
+	oa, ob := orderedSubset(a, sc.ordered), orderedSubset(b, sc.ordered)
+	if d := diffLines(oa, ob); d != "" {
+		fmt.Fprintf(&out, "order of %q lines:\n%s", sc.ordered, d)
+	}
+	return out.String()
+}
+
+func union(a, b map[string][]string) map[string]bool {
+	u := map[string]bool{}
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+func orderedSubset(evs []harness.Event, prefixes []string) []string {
+	var out []string
+	for _, e := range evs {
+		for _, p := range prefixes {
+			if strings.HasPrefix(e.Text, p) {
+				out = append(out, e.String())
+				break
+			}
+		}
+	}
+	return out
+}
+
+// diffLines shows two sequences side by side, marking the rows that differ.
+func diffLines(a, b []string) string {
+	n := max(len(a), len(b))
+	same := len(a) == len(b)
+	var out strings.Builder
+	for i := range n {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		mark := "  "
+		if x != y || i >= len(a) || i >= len(b) {
+			mark = "≠ "
+			same = false
+		}
+		fmt.Fprintf(&out, "%s%-70s | %s\n", mark, x, y)
+	}
+	if same {
+		return ""
+	}
+	return out.String()
+}
+
+// run is one daemon executing one scenario.
+type run struct {
+	t   *testing.T
+	d   *harness.Daemon
+	c   *harness.Client
+	dir string
+}
+
+func (r *run) path(name string) string { return filepath.Join(r.dir, name) }
+
+// waitReady waits until the daemon answers supervisor.getState.
+func (r *run) waitReady() {
+	r.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if ok, err := r.d.Exited(); ok {
+			r.t.Fatalf("daemon exited before answering RPC: %v", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := r.c.Call(ctx, "supervisor.getState")
+		cancel()
+		if err == nil {
+			return
+		}
+		last = err
+		time.Sleep(20 * time.Millisecond) // polling for the socket to appear
+	}
+	r.t.Fatalf("daemon did not answer RPC within %v: %v", waitTimeout, last)
+}
+
+// waitFor waits until at least n logged events contain substr.
+func (r *run) waitFor(substr string, n int) {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	evs, err := r.d.WaitEvents(ctx, func(evs []harness.Event) bool {
+		return harness.Count(evs, substr) >= n
+	})
+	if err != nil {
+		r.t.Fatalf("waiting for %d× %q: %v; events so far:\n%s", n, substr, err,
+			strings.Join(harness.Strings(evs), "\n"))
+	}
+}
+
+// call invokes an XML-RPC method and fails the test on error.
+func (r *run) call(method string, args ...any) any {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	v, err := r.c.Call(ctx, method, args...)
+	if err != nil {
+		r.t.Fatalf("%s%v: %v", method, args, err)
+	}
+	return v
+}
+
+// pid returns the pid getProcessInfo reports for name.
+func (r *run) pid(name string) int {
+	r.t.Helper()
+	info, ok := r.call("supervisor.getProcessInfo", name).(map[string]any)
+	if !ok {
+		r.t.Fatalf("getProcessInfo(%s) is not a struct", name)
+	}
+	pid, _ := info["pid"].(int)
+	if pid <= 0 {
+		r.t.Fatalf("getProcessInfo(%s): no pid in %v", name, info)
+	}
+	return pid
+}
+
+// pidFile waits for a file holding a pid and returns the pid.
+func (r *run) pidFile(name string) int {
+	r.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(r.path(name))
+		var pid int
+		if err == nil {
+			if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 0 {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // polling for the child to write it
+	}
+	r.t.Fatalf("no pid in %s within %v", name, waitTimeout)
+	return 0
+}
+
+// waitGone waits until pid is no longer a live process.
+func (r *run) waitGone(pid int) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for harness.Alive(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			r.t.Fatalf("pid %d still alive", pid)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the process table
+	}
+}
+
+// pass lets time pass where the scenario is about time (nothing else may
+// happen meanwhile, e.g. no restart).
+func (r *run) pass(d time.Duration) { time.Sleep(d) }
