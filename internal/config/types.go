@@ -219,6 +219,10 @@ type Process struct {
 	// CommandLine is the command option as written (after expansion), for
 	// messages and for detecting changes.
 	CommandLine string
+	// CommandError is set when the command cannot be split (an unclosed
+	// quote) or is empty. The reference accepts such a config and fails
+	// at spawn time with this message, so the spawner should too.
+	CommandError string
 
 	Priority       int
 	Autostart      bool
@@ -243,6 +247,9 @@ type Process struct {
 	// Go-era options (absent from Supervisor 4.x). Zero values mean off.
 	DependsOn []string // program names (section names) this one waits for
 	EnvFiles  []string // absolute paths, loaded in order before Environment
+	// EnvFromFiles is the parsed content of EnvFiles, in order. The
+	// spawner applies it first, then Environment, so environment= wins.
+	EnvFromFiles []EnvVar
 	// RestartPause is a pause between stop and start on restart.
 	RestartPause time.Duration
 
