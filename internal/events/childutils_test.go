@@ -1,35 +1,15 @@
 package events
 
 import (
-	"bytes"
+	"bufio"
 	"io"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"supervisord/internal/process"
 )
-
-// lockedBuffer is a bytes.Buffer safe to write from the exec copier and
-// read from the test.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestChildutilsListener drives a listener written with the reference's
 // supervisor.childutils through real pipes, the test acting as the loop:
@@ -53,15 +33,29 @@ func TestChildutilsListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var seen []string // lines the listener printed on stderr
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stderrPipe)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
 	defer func() {
 		stdin.Close()
+		for l := range lines { // drain so the listener can exit
+			seen = append(seen, l)
+		}
 		if err := cmd.Wait(); err != nil {
-			t.Errorf("listener: %v\n%s", err, stderr.String())
+			t.Errorf("listener: %v\n%s", err, strings.Join(seen, "\n"))
 		}
 	}()
 
@@ -117,7 +111,7 @@ func TestChildutilsListener(t *testing.T) {
 	}
 	deadline := time.After(10 * time.Second)
 	for {
-		got := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		got := seen
 		if len(got) == len(want) && p.Len() == 0 && p.Listener(0).State() == ListenerReady {
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("listener saw:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -127,16 +121,17 @@ func TestChildutilsListener(t *testing.T) {
 		select {
 		case c, ok := <-chunks:
 			if !ok {
-				t.Fatalf("listener exited early; it saw:\n%s", stderr.String())
+				t.Fatalf("listener exited early; it saw:\n%s", strings.Join(seen, "\n"))
 			}
 			apply(p.Feed(0, c, t0))
 			if s := p.Listener(0).State(); s == ListenerUnknown {
-				t.Fatalf("listener went UNKNOWN; it saw:\n%s", stderr.String())
+				t.Fatalf("listener went UNKNOWN; it saw:\n%s", strings.Join(seen, "\n"))
 			}
+		case l := <-lines:
+			seen = append(seen, l)
 		case <-deadline:
 			t.Fatalf("timed out in state %s with %d buffered; listener saw:\n%s",
-				p.Listener(0).State(), p.Len(), stderr.String())
+				p.Listener(0).State(), p.Len(), strings.Join(seen, "\n"))
 		}
 	}
 }
-
