@@ -116,8 +116,8 @@ func (l *loader) groups(cfg *Config) []*Group {
 		if len(seen) == 0 {
 			l.errorf(sec.pos, name, "", "[%s] section requires an \"events\" line", name)
 		}
-		if typed(l, sc, "redirect_stderr", base, false, parseBool) {
-			l.errorf(sec.pos, name, "redirect_stderr", "[%s] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol", name)
+		if rv, _ := l.opt(sc, "redirect_stderr", nil); typed(l, sc, "redirect_stderr", base, false, parseBool) {
+			l.errorf(rv.pos, name, "redirect_stderr", "[%s] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol", name)
 		}
 		g.Processes = l.processes(sec, g.Name, KindEventListener)
 		groups = append(groups, g)
