@@ -1,0 +1,265 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"supervisord/internal/process"
+)
+
+type fakeSource struct {
+	infos    []process.Info
+	restarts map[string]uint64
+}
+
+func (f fakeSource) Processes() []process.Info { return f.infos }
+
+type restartingSource struct{ fakeSource }
+
+func (r restartingSource) Restarts() map[string]uint64 { return r.restarts }
+
+// scrape serves h and parses its answer with the Prometheus text parser.
+func scrape(t *testing.T, h http.Handler) map[string]*dto.MetricFamily {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)
+	req.Header.Set("Accept", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status %s: %s", resp.Status, b)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fams
+}
+
+// value finds the sample of family name with the given labels. ok is
+// false when there is none.
+func value(fams map[string]*dto.MetricFamily, name string, labels ...string) (float64, bool) {
+	f := fams[name]
+	if f == nil {
+		return 0, false
+	}
+next:
+	for _, m := range f.Metric {
+		for i := 0; i+1 < len(labels); i += 2 {
+			found := false
+			for _, lp := range m.Label {
+				if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
+					found = true
+				}
+			}
+			if !found {
+				continue next
+			}
+		}
+		switch {
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		case m.Untyped != nil:
+			return m.Untyped.GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+func TestValuesMatchProcessInfos(t *testing.T) {
+	now := time.Unix(1_700_000_100, 0)
+	src := restartingSource{fakeSource{
+		infos: []process.Info{
+			{Name: "web_00", Group: "web", State: process.Running, Start: 1_700_000_000, Pid: 101, Health: "healthy"},
+			{Name: "web_01", Group: "web", State: process.Stopping, Start: 1_700_000_050, Pid: 102, Health: "unhealthy"},
+			{Name: "cron", Group: "cron", State: process.Exited, Start: 1_699_999_000, Stop: 1_699_999_500, ExitStatus: 3},
+			{Name: "bad", Group: "bad", State: process.Fatal, SpawnErr: "no such file"},
+			{Name: "gone", Group: "gone", State: process.Running, Start: 1_700_000_000, Pid: 999, Health: "unknown"},
+		},
+		restarts: map[string]uint64{"web:web_00": 4, "cron:cron": 1},
+	}}
+	usage := func(pid int) (Usage, error) {
+		switch pid {
+		case 101:
+			return Usage{CPUSeconds: 1.5, RSSBytes: 4096}, nil
+		case 102:
+			return Usage{CPUSeconds: 0.25, RSSBytes: 8192}, nil
+		}
+		return Usage{}, errors.New("no such process")
+	}
+	fams := scrape(t, Handler(src, Options{Usage: usage, Now: func() time.Time { return now }}))
+
+	type want struct {
+		metric      string
+		name, group string
+		value       float64
+		present     bool
+	}
+	tests := []want{
+		{"supervisord_up", "web_00", "web", 1, true},
+		{"supervisord_up", "web_01", "web", 1, true},
+		{"supervisord_up", "cron", "cron", 0, true},
+		{"supervisord_up", "bad", "bad", 0, true},
+		{"supervisord_state", "web_00", "web", 20, true},
+		{"supervisord_state", "web_01", "web", 40, true},
+		{"supervisord_state", "cron", "cron", 100, true},
+		{"supervisord_state", "bad", "bad", 200, true},
+		{"supervisord_exit_status", "cron", "cron", 3, true},
+		{"supervisord_exit_status", "web_00", "web", 0, true},
+		{"supervisord_start_time_seconds", "web_00", "web", 1_700_000_000, true},
+		{"supervisord_start_time_seconds", "cron", "cron", 0, false},
+		{"supervisord_uptime_seconds", "web_00", "web", 100, true},
+		{"supervisord_uptime_seconds", "web_01", "web", 50, true},
+		{"supervisord_uptime_seconds", "bad", "bad", 0, false},
+		{"supervisord_process_restarts_total", "web_00", "web", 4, true},
+		{"supervisord_process_restarts_total", "cron", "cron", 1, true},
+		{"supervisord_process_restarts_total", "bad", "bad", 0, true},
+		{"supervisord_process_cpu_seconds_total", "web_00", "web", 1.5, true},
+		{"supervisord_process_cpu_seconds_total", "web_01", "web", 0.25, true},
+		{"supervisord_process_cpu_seconds_total", "gone", "gone", 0, false},
+		{"supervisord_process_cpu_seconds_total", "cron", "cron", 0, false},
+		{"supervisord_process_resident_memory_bytes", "web_00", "web", 4096, true},
+		{"supervisord_process_resident_memory_bytes", "web_01", "web", 8192, true},
+		{"supervisord_process_healthy", "web_00", "web", 1, true},
+		{"supervisord_process_healthy", "web_01", "web", 0, true},
+		{"supervisord_process_healthy", "gone", "gone", 0, false},
+		{"supervisord_process_healthy", "cron", "cron", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := value(fams, tt.metric, "name", tt.name, "group", tt.group)
+		if ok != tt.present || (ok && got != tt.value) {
+			t.Errorf("%s{name=%q,group=%q} = %v (present %v), want %v (present %v)",
+				tt.metric, tt.name, tt.group, got, ok, tt.value, tt.present)
+		}
+	}
+	for state, n := range map[string]float64{"RUNNING": 2, "STOPPING": 1, "EXITED": 1, "FATAL": 1, "STOPPED": 0, "BACKOFF": 0} {
+		if got, ok := value(fams, "supervisord_processes", "state", state); !ok || got != n {
+			t.Errorf("supervisord_processes{state=%q} = %v (present %v), want %v", state, got, ok, n)
+		}
+	}
+	if f := fams["supervisord_process_cpu_seconds_total"]; f.GetType() != dto.MetricType_COUNTER {
+		t.Errorf("cpu seconds is a %v, want a counter", f.GetType())
+	}
+	for _, daemon := range []string{"go_goroutines", "process_resident_memory_bytes", "process_cpu_seconds_total"} {
+		if fams[daemon] == nil {
+			t.Errorf("daemon metric %s missing", daemon)
+		}
+	}
+}
+
+func TestWithoutRestartsOrRuntime(t *testing.T) {
+	src := fakeSource{infos: []process.Info{{Name: "a", Group: "a", State: process.Stopped}}}
+	fams := scrape(t, Handler(src, Options{NoRuntimeMetrics: true}))
+	if fams["supervisord_process_restarts_total"] != nil {
+		t.Error("restarts reported by a source that does not count them")
+	}
+	if fams["go_goroutines"] != nil {
+		t.Error("runtime metrics present with NoRuntimeMetrics")
+	}
+	if _, ok := value(fams, "supervisord_state", "name", "a"); !ok {
+		t.Error("state missing")
+	}
+}
+
+// TestHelperProcess is not a test: it is the child of TestRealProcess. It
+// burns some CPU, touches some memory, says so, and waits for stdin to
+// close.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("METRICS_HELPER") != "1" {
+		return
+	}
+	buf := make([]byte, 16<<20)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	deadline := time.Now().Add(100 * time.Millisecond)
+	n := 0
+	for time.Now().Before(deadline) {
+		n++
+	}
+	fmt.Println("ready", n, buf[len(buf)-1])
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
+}
+
+func TestRealProcess(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), "METRICS_HELPER=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Wait()
+	}()
+	line := make([]byte, 64)
+	if n, err := stdout.Read(line); err != nil || !strings.HasPrefix(string(line[:n]), "ready") {
+		t.Fatalf("helper said %q, %v", line[:n], err)
+	}
+	pid := cmd.Process.Pid
+
+	src := fakeSource{infos: []process.Info{{Name: "child", Group: "g", State: process.Running, Pid: pid, Start: time.Now().Unix()}}}
+	fams := scrape(t, Handler(src, Options{NoRuntimeMetrics: true}))
+	cpu, ok := value(fams, "supervisord_process_cpu_seconds_total", "name", "child")
+	if !ok {
+		t.Fatal("no cpu seconds for a live child")
+	}
+	rss, ok := value(fams, "supervisord_process_resident_memory_bytes", "name", "child")
+	if !ok {
+		t.Fatal("no resident memory for a live child")
+	}
+
+	// Read /proc ourselves: the child is idle, so the numbers are stable.
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	const userHZ = 100
+	if want := (utime + stime) / userHZ; cpu != want {
+		t.Errorf("cpu seconds %v, /proc says %v", cpu, want)
+	}
+	if cpu < 0.05 {
+		t.Errorf("cpu seconds %v, the child burned about 0.1s", cpu)
+	}
+	statm, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resident, _ := strconv.ParseFloat(strings.Fields(string(statm))[1], 64)
+	want := resident * float64(os.Getpagesize())
+	if rss < 16<<20 || rss > want*1.1 || rss < want*0.9 {
+		t.Errorf("rss %v bytes, /proc/%d/statm says %v", rss, pid, want)
+	}
+}
