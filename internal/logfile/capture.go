@@ -290,4 +290,3 @@ func hex2(c byte) string {
 	}
 	return s
 }
-

@@ -146,11 +146,11 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 // logfile (rotated per logfile_maxbytes/logfile_backups) or to syslog, and
 // echoed to the console when running in the foreground.
 type DaemonLog struct {
-	logger *slog.Logger
-	level  *slog.LevelVar
-	file   *RotatingFile // nil when logging to syslog or nowhere
-	syslog *SyslogSender
-	echo   *AsyncWriter
+	logger   *slog.Logger
+	level    *slog.LevelVar
+	file     *RotatingFile // nil when logging to syslog or nowhere
+	syslog   *SyslogSender
+	echo     *AsyncWriter
 	ownsEcho bool
 }
 
