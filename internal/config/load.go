@@ -60,7 +60,11 @@ func newLoader(opts LoadOptions) *loader {
 
 func (l *loader) errorf(pos Pos, section, key, format string, args ...any) {
 	e := &Error{Pos: pos, Section: section, Key: key, Msg: fmt.Sprintf(format, args...)}
+	// One report per option is enough: the reference stops at the first.
 	s := e.Error()
+	if e.Key != "" && e.Pos.Line > 0 {
+		s = fmt.Sprintf("%s:%d:%s:%s", e.Pos.File, e.Pos.Line, e.Section, e.Key)
+	}
 	if l.seenErr[s] {
 		return
 	}

@@ -260,6 +260,7 @@ func TestErrorsMisc(t *testing.T) {
 		{"[supervisord]\n[fcgi-program:f]\ncommand=f\nsocket=unix://rel.sock\n", "supervisord.conf:4: [fcgi-program:f] socket: Unix socket path rel.sock is not an absolute path in [fcgi-program:f] socket"},
 		{"[supervisord]\n[fcgi-program:f]\ncommand=f\nsocket=tcp://h:1\nsocket_mode=0700\n", "supervisord.conf:4: [fcgi-program:f] socket: socket_owner and socket_mode params should only be used with a Unix domain socket in [fcgi-program:f] socket"},
 		{"[supervisord]\n[eventlistener:l]\ncommand=l\nevents=TICK_5,NOPE\n", "supervisord.conf:2: [eventlistener:l] events: Unknown event type NOPE in [eventlistener:l] events"},
+		{"[supervisord]\n[program:w]\ncommand=w\npriority=%(process_num)d\n", "supervisord.conf:4: [program:w] priority: Format string '%(process_num)d' for 'program:w.priority' contains names ('process_num') which cannot be expanded. Available names: ENV_GREETING, ENV_HOME, ENV_USER, here"},
 		{"[supervisord]\n[rpcinterface:x]\nfoo=1\n", "supervisord.conf:2: [rpcinterface:x] section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory"},
 	} {
 		path, dir := writeConf(t, map[string]string{"supervisord.conf": tc.text})
