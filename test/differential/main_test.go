@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 		}
 	})
 	if !explicit {
-		_ = flag.Set("test.parallel", "6")
+		_ = flag.Set("test.parallel", "4")
 	}
 	tmp, err := os.MkdirTemp("", "sdbin")
 	if err != nil {

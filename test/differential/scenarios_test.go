@@ -122,7 +122,7 @@ startsecs=1
 			programs: `
 [program:flap]
 command=sh -c "exit 1"
-startsecs=1
+startsecs=10
 startretries=2
 `,
 			drive: func(r *run) { r.waitFor("gave up:", 1) },
@@ -246,7 +246,7 @@ command=sleep 1000
 		},
 		{
 			name:  "ignores_sigterm_killed_after_stopwaitsecs",
-			files: map[string]string{"stubborn.sh": "trap '' TERM\nexec sleep 1000\n"},
+			files: map[string]string{"stubborn.sh": "trap '' TERM\nwhile :; do sleep 0.2; done\n"},
 			programs: `
 [program:stubborn]
 command=sh {dir}/stubborn.sh
@@ -338,10 +338,10 @@ process_name=%(program_name)s_%(process_num)02d
 			},
 		},
 		{
-			name: "group_members_start_by_priority",
+			name: "group_members_start_in_programs_order",
 			programs: `
 [group:team]
-programs=xray,yank,zulu
+programs=yank,zulu,xray
 
 [program:xray]
 command=sleep 1000
@@ -361,14 +361,16 @@ priority=10
 				r.waitFor("success:", 3)
 				r.pid("team:xray")
 			},
+			// Autostart follows the order of programs=; priority orders
+			// only stopping (and startProcessGroup).
 			want: []string{
-				"INFO spawned: 'zulu' with pid N",
 				"INFO spawned: 'yank' with pid N",
+				"INFO spawned: 'zulu' with pid N",
 				"INFO spawned: 'xray' with pid N",
-				"INFO success: zulu " + up1,
 				"INFO success: yank " + up1,
+				"INFO success: zulu " + up1,
 				"INFO success: xray " + up1,
-				"INFO waiting for zulu, yank, xray to die",
+				"INFO waiting for yank, zulu, xray to die",
 				"WARN stopped: xray (terminated by SIGTERM)",
 				"WARN stopped: yank (terminated by SIGTERM)",
 				"WARN stopped: zulu (terminated by SIGTERM)",
