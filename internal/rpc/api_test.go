@@ -118,7 +118,7 @@ func TestMethods(t *testing.T) {
 			f.errs["StartProcess workers:w1"] = errors.New("boom")
 		}, method: "supervisor.startProcess", args: []any{"workers:w1"}, fault: "30: FAILED: boom"},
 		{name: "start group spec", method: "supervisor.startProcess", args: []any{"workers:*"},
-			want: []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK")},
+			want:  []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK")},
 			calls: []string{"StartProcess workers:w1", "StartProcess workers:w2"}},
 		{name: "start group", method: "supervisor.startProcessGroup", args: []any{"workers", false},
 			want: []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK")}},
@@ -128,7 +128,7 @@ func TestMethods(t *testing.T) {
 			want: []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 50, "SPAWN_ERROR: workers:w2")}},
 		{name: "start group bad name", method: "supervisor.startProcessGroup", args: []any{"nope"}, fault: "10: BAD_NAME: nope"},
 		{name: "start all", method: "supervisor.startAllProcesses", args: []any{false},
-			want: []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK"), row("aaa", "aaa", 80, "OK")},
+			want:  []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK"), row("aaa", "aaa", 80, "OK")},
 			calls: []string{"StartProcess workers:w1", "StartProcess workers:w2", "StartProcess aaa:aaa"}},
 
 		{name: "stop", method: "supervisor.stopProcess", args: []any{"web"}, want: true, calls: []string{"StopProcess web:web"}},
@@ -439,4 +439,6 @@ func BenchmarkAllProcessInfo1000(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))) }
+func itoa(i int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)))
+}

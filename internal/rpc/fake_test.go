@@ -88,12 +88,14 @@ func (f *fakeBackend) ReloadConfig() (added, changed, removed []string, err erro
 	}
 	return []string{"new"}, nil, []string{"old"}, nil
 }
-func (f *fakeBackend) AddProcessGroup(name string) error    { return f.record("AddProcessGroup " + name) }
-func (f *fakeBackend) RemoveProcessGroup(name string) error { return f.record("RemoveProcessGroup " + name) }
-func (f *fakeBackend) Shutdown() error                      { return f.record("Shutdown") }
-func (f *fakeBackend) Restart() error                       { return f.record("Restart") }
-func (f *fakeBackend) MainLogfile() string                  { return f.mainLog }
-func (f *fakeBackend) ClearMainLog() error                  { return f.record("ClearMainLog") }
+func (f *fakeBackend) AddProcessGroup(name string) error { return f.record("AddProcessGroup " + name) }
+func (f *fakeBackend) RemoveProcessGroup(name string) error {
+	return f.record("RemoveProcessGroup " + name)
+}
+func (f *fakeBackend) Shutdown() error     { return f.record("Shutdown") }
+func (f *fakeBackend) Restart() error      { return f.record("Restart") }
+func (f *fakeBackend) MainLogfile() string { return f.mainLog }
+func (f *fakeBackend) ClearMainLog() error { return f.record("ClearMainLog") }
 func (f *fakeBackend) ClearProcessLogs(g, n string) error {
 	return f.record(fmt.Sprintf("ClearProcessLogs %s:%s", g, n))
 }

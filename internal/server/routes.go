@@ -1,0 +1,164 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"supervisord/internal/logfile"
+	"supervisord/internal/rpc"
+	"supervisord/internal/xmlrpc"
+)
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("/RPC2", s.serveRPC)
+	s.mux.HandleFunc("/RPC2/", s.serveRPC)
+	s.mux.HandleFunc("/logtail/", s.serveLogtail)
+	s.mux.HandleFunc("/mainlogtail", s.serveMainLogtail)
+	s.mux.HandleFunc("GET /ok.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "OK")
+	})
+	s.mux.HandleFunc("POST /{$}", s.serveRoot)
+	for pattern, h := range s.opts.Extra {
+		s.Handle(pattern, h)
+	}
+}
+
+// serveRoot treats an XML POST to / as an XML-RPC call (some clients post
+// to the bare server URL) and leaves anything else to the web UI.
+func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "text/xml" || ct == "application/xml" || !s.hasUI {
+		s.serveRPC(w, r)
+		return
+	}
+	s.uiHandler().ServeHTTP(w, r)
+}
+
+func (s *Server) uiHandler() http.Handler {
+	if s.ui != nil {
+		return s.ui
+	}
+	return http.NotFoundHandler()
+}
+
+func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		s.badRequest(r, "XML-RPC needs POST")
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		s.badRequest(r, "body too large ("+strconv.FormatInt(r.ContentLength, 10)+" bytes)")
+		w.Header().Set("Connection", "close")
+		http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	method, params, err := xmlrpc.DecodeCall(body, xmlrpc.Limits{MaxBytes: s.opts.MaxBodyBytes, MaxDepth: s.opts.MaxDepth})
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) || errors.Is(err, xmlrpc.ErrTooLarge) {
+			s.badRequest(r, "body too large")
+			w.Header().Set("Connection", "close")
+			http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		s.badRequest(r, err.Error())
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	// A call may wait for processes to start or stop for as long as
+	// their configuration says; the write timeout must not cut it off.
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{})
+
+	v, err := s.api.Call(r.Context(), method, params)
+	var out []byte
+	if err == nil {
+		out, err = xmlrpc.AppendResponse(nil, v)
+		if err != nil {
+			s.logLimited("cannot encode the reply to " + method + ": " + err.Error())
+		}
+	}
+	if err != nil {
+		out = xmlrpc.AppendFault(nil, rpc.Fault(err))
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.Write(out)
+}
+
+// serveLogtail follows a process log: /logtail/name, /logtail/name/stdout
+// or /logtail/name/stderr.
+func (s *Server) serveLogtail(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	rest := strings.TrimPrefix(r.URL.Path, "/logtail/")
+	name, channel, found := strings.Cut(rest, "/")
+	if !found {
+		channel = "stdout"
+	}
+	if channel != "stdout" && channel != "stderr" {
+		http.NotFound(w, r)
+		return
+	}
+	path, err := s.api.LogPath(name, channel == "stderr")
+	if err != nil || path == "" {
+		http.NotFound(w, r)
+		return
+	}
+	s.follow(w, r, path)
+}
+
+func (s *Server) serveMainLogtail(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "Bad Request", http.StatusBadRequest)
+		return
+	}
+	path := s.api.MainLogPath()
+	if path == "" {
+		http.NotFound(w, r)
+		return
+	}
+	s.follow(w, r, path)
+}
+
+// follow streams the last kilobyte of path, then everything appended to
+// it, until the client goes away or the server shuts down.
+func (s *Server) follow(w http.ResponseWriter, r *http.Request, path string) {
+	st, err := os.Stat(path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{})
+	rc.SetReadDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Last-Modified", st.ModTime().UTC().Format(http.TimeFormat))
+	h.Set("Content-Type", "text/plain;charset=utf-8")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc.Flush()
+	if err := logfile.Follow(r.Context(), path, 1024, &flushWriter{w: w, rc: rc}); err != nil && r.Context().Err() == nil {
+		s.logLimited("log tail of " + path + " ended: " + err.Error())
+	}
+}
+
+// flushWriter sends each batch to the client at once.
+type flushWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) { return f.w.Write(p) }
+func (f *flushWriter) Flush()                      { f.rc.Flush() }
