@@ -44,8 +44,8 @@ type ProcessRef struct{ Group, Name string }
 // act on each in order without waiting, then wait for all of them. done
 // must be called exactly once per process, in the order the outcomes
 // become known (failures found before acting first), and the methods
-// return after the last call. Without it the API acts on the processes
-// concurrently and reports them as they finish.
+// return after the last call. Without it the API waits on the processes
+// concurrently and reports them in process order once all are done.
 type BatchBackend interface {
 	StartProcesses(ctx context.Context, procs []ProcessRef, wait bool, done func(i int, err error))
 	StopProcesses(ctx context.Context, procs []ProcessRef, wait bool, done func(i int, err error))
@@ -294,15 +294,21 @@ func (a *API) runMany(ctx context.Context, all []ProcessRef, infos []process.Inf
 			done(i, act(ctx, p.Group, p.Name, false))
 		}
 	default:
+		// Wait for all at once, then report in process order: the
+		// order Supervisor reports processes that finish together.
+		errs := make([]error, len(procs))
 		var wg sync.WaitGroup
 		for i, p := range procs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				done(i, act(ctx, p.Group, p.Name, true))
+				errs[i] = act(ctx, p.Group, p.Name, true)
 			}()
 		}
 		wg.Wait()
+		for i, err := range errs {
+			done(i, err)
+		}
 	}
 	return results
 }
