@@ -2,6 +2,7 @@ package service
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,6 +186,17 @@ func TestInstallWritesUnitThatRuns(t *testing.T) {
 	got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	if !reflect.DeepEqual(got, want[1:]) {
 		t.Errorf("the daemon got %q, want %q", got, want[1:])
+	}
+
+	// systemd itself accepts the unit, when it is here to ask.
+	if analyze, err := exec.LookPath("systemd-analyze"); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, analyze, "verify", unitPath).CombinedOutput(); err != nil {
+			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+		}
+	} else {
+		t.Log("systemd-analyze not found; unit not verified by systemd")
 	}
 
 	// Installing again replaces the unit.
