@@ -12,8 +12,14 @@ import (
 // shell runs the interactive loop: "status" first, then a prompt per
 // command until EOF, quit or Ctrl-C.
 func (c *controller) shell() {
+	// The editor keeps the terminal in a raw mode between prompts; commands
+	// run in the user's own mode so that fg reads whole echoed lines and
+	// Ctrl-C raises SIGINT.
+	var cooked, raw liner.ModeApplier
 	if c.onTerminal() {
+		cooked, _ = liner.TerminalMode()
 		ed := liner.NewLiner()
+		raw, _ = liner.TerminalMode()
 		ed.SetCtrlCAborts(true)
 		ed.SetTabCompletionStyle(liner.TabPrints)
 		ed.SetWordCompleter(c.completeWord)
@@ -49,7 +55,13 @@ func (c *controller) shell() {
 				c.input.editor.AppendHistory(line)
 			}
 		}
+		if cooked != nil {
+			cooked.ApplyMode()
+		}
 		stop, interrupted := c.onecmd(line)
+		if raw != nil {
+			raw.ApplyMode()
+		}
 		if interrupted {
 			c.output("")
 			return
