@@ -118,6 +118,8 @@ func TestMethods(t *testing.T) {
 			f.errs["StartProcess workers:w1"] = errors.New("boom")
 		}, method: "supervisor.startProcess", args: []any{"workers:w1"}, fault: "30: FAILED: boom"},
 		{name: "start group spec", method: "supervisor.startProcess", args: []any{"workers:*"},
+			want: []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK")}},
+		{name: "start group spec no wait", method: "supervisor.startProcess", args: []any{"workers:*", false},
 			want:  []any{row("w1", "workers", 80, "OK"), row("w2", "workers", 80, "OK")},
 			calls: []string{"StartProcess workers:w1", "StartProcess workers:w2"}},
 		{name: "start group", method: "supervisor.startProcessGroup", args: []any{"workers", false},
