@@ -87,17 +87,27 @@ func (c *capture) feed(data []byte) {
 	// Mirror the reference: accumulate, look for the token of the current
 	// mode, log what precedes it and keep a possible partial token.
 	c.pending = append(c.pending, data...)
+	c.scan(false)
+}
+
+// scan looks for tokens in the pending data. Like the reference it waits
+// for more data than a token's length before looking, except at the end
+// (final), when there will be no more.
+func (c *capture) scan(final bool) {
 	for {
 		token := captureBegin
 		if c.capturing {
 			token = captureEnd
 		}
-		if len(c.pending) <= len(token) {
+		if len(c.pending) <= len(token) && !final || len(c.pending) == 0 {
 			return
 		}
 		i := bytes.Index(c.pending, token)
 		if i < 0 {
 			keep := prefixAtEnd(c.pending, token)
+			if final {
+				keep = 0
+			}
 			c.log(c.pending[:len(c.pending)-keep])
 			c.pending = append(c.pending[:0], c.pending[len(c.pending)-keep:]...)
 			return
@@ -115,9 +125,8 @@ func (c *capture) feed(data []byte) {
 // finish is called at EOF: unlike the reference, data still held back
 // while looking for a token is logged rather than lost.
 func (c *capture) finish() {
-	if len(c.pending) > 0 {
-		c.log(c.pending)
-		c.pending = c.pending[:0]
+	if c.maxbytes > 0 {
+		c.scan(true)
 	}
 	if c.s.cfg.StripANSI {
 		if rest := c.strip.flush(nil); len(rest) > 0 {
