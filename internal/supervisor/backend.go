@@ -1,0 +1,419 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"supervisord/internal/config"
+	"supervisord/internal/faults"
+	"supervisord/internal/process"
+	"supervisord/internal/rpc"
+	"supervisord/internal/spawn"
+)
+
+// snapshot is an immutable copy of every active group's process rows.
+type snapshot struct {
+	groups []rpc.GroupSnapshot
+}
+
+// Identifier implements rpc.Backend.
+func (s *Supervisor) Identifier() string { return s.Config().Supervisord.Identifier }
+
+// State implements rpc.Backend.
+func (s *Supervisor) State() process.SupervisorState {
+	return process.SupervisorState(s.state.Load())
+}
+
+// Pid implements rpc.Backend.
+func (s *Supervisor) Pid() int { return os.Getpid() }
+
+// Config implements rpc.Backend: the configuration last read (by start,
+// reread or HUP), which is where addProcessGroup and avail look.
+func (s *Supervisor) Config() *config.Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+func (s *Supervisor) setLatest(cfg *config.Config) {
+	s.mu.Lock()
+	s.cfg = cfg
+	s.mu.Unlock()
+}
+
+// Groups implements rpc.Backend. The rows come from the last published
+// snapshot, rebuilt by the loop only when something changed; the time
+// dependent fields (now, description) are filled in per call.
+func (s *Supervisor) Groups() []rpc.GroupSnapshot {
+	snap := s.snap.Load()
+	if snap == nil || s.dirty.Load() {
+		err := s.do(context.Background(), func(l *loop) { l.publish() })
+		if err == nil || snap == nil {
+			snap = s.snap.Load()
+		}
+	}
+	if snap == nil {
+		return nil
+	}
+	now := time.Now()
+	out := make([]rpc.GroupSnapshot, len(snap.groups))
+	for i, g := range snap.groups {
+		out[i] = g
+		out[i].Processes = make([]process.Info, len(g.Processes))
+		for j, info := range g.Processes {
+			info.Now = now.Unix()
+			info.Description = process.Describe(info)
+			out[i].Processes[j] = info
+		}
+	}
+	return out
+}
+
+// publish rebuilds the snapshot if anything changed since the last one.
+func (l *loop) publish() {
+	if !l.s.dirty.Load() && l.s.snap.Load() != nil {
+		return
+	}
+	l.s.dirty.Store(false)
+	snap := &snapshot{groups: make([]rpc.GroupSnapshot, len(l.groups))}
+	now := time.Now()
+	for i, g := range l.groups {
+		gs := rpc.GroupSnapshot{Name: g.cfg.Name, Priority: g.cfg.Priority, Processes: make([]process.Info, len(g.procs))}
+		for j, p := range g.procs {
+			gs.Processes[j] = p.Info(now)
+		}
+		snap.groups[i] = gs
+	}
+	l.s.snap.Store(snap)
+}
+
+func (l *loop) find(group, name string) (*proc, error) {
+	g := l.byName[group]
+	if g == nil {
+		return nil, badName(group, name)
+	}
+	p := g.byName[name]
+	if p == nil {
+		return nil, badName(group, name)
+	}
+	return p, nil
+}
+
+func (l *loop) refuseWhenStopping() error {
+	if l.mood < process.SupervisorRunning {
+		return errShutdown
+	}
+	return nil
+}
+
+// StartProcess implements rpc.Backend with the reference's checks and
+// wait rules; waiting is done on a channel the loop resolves when the
+// process reaches RUNNING or fails, with no polling.
+func (s *Supervisor) StartProcess(ctx context.Context, group, name string, wait bool) error {
+	var result error
+	var ch chan error
+	err := s.do(ctx, func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		p, err := l.find(group, name)
+		if err != nil {
+			result = err
+			return
+		}
+		if _, err := spawn.Resolve(p.Config.Command[0], l.pathEnv()); err != nil {
+			result = wrapFault(err)
+			return
+		}
+		switch {
+		case p.State.IsRunning():
+			result = faults.New(faults.AlreadyStarted, p.fullName())
+			return
+		case p.State == process.Unknown:
+			result = faults.Newf(faults.Failed, "%s is in an unknown process state", p.fullName())
+			return
+		}
+		p.Spawn(l, l.now)
+		l.reap()
+		if p.SpawnErr != "" {
+			result = faults.New(faults.SpawnError, p.fullName())
+			return
+		}
+		p.Transition(l, l.mood, l.now)
+		if wait {
+			ch = p.wait(waitRunning)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if result != nil || ch == nil {
+		return result
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// StopProcess implements rpc.Backend.
+func (s *Supervisor) StopProcess(ctx context.Context, group, name string, wait bool) error {
+	var result error
+	var ch chan error
+	err := s.do(ctx, func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		p, err := l.find(group, name)
+		if err != nil {
+			result = err
+			return
+		}
+		if !p.State.IsRunning() {
+			result = faults.New(faults.NotRunning, p.fullName())
+			return
+		}
+		if msg := p.Stop(l, l.now); msg != "" {
+			result = faults.New(faults.Failed, msg)
+			return
+		}
+		l.reap()
+		if wait {
+			ch = p.wait(waitStopped)
+			if len(p.waiters) > 0 {
+				p.StopReport(l, l.now)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if result != nil || ch == nil {
+		return result
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SignalProcess implements rpc.Backend.
+func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		p, err := l.find(group, name)
+		if err != nil {
+			result = err
+			return
+		}
+		if !p.State.IsRunning() {
+			result = faults.New(faults.NotRunning, p.fullName())
+			return
+		}
+		if msg := p.Signal(l, sig, l.now); msg != "" {
+			result = faults.New(faults.Failed, msg)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// SendProcessStdin implements rpc.Backend.
+func (s *Supervisor) SendProcessStdin(group, name string, data []byte) error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		p, err := l.find(group, name)
+		if err != nil {
+			result = err
+			return
+		}
+		if p.Pid == 0 || p.Killing || p.io == nil {
+			result = faults.New(faults.NotRunning, p.fullName())
+			return
+		}
+		if !p.io.write(append([]byte(nil), data...)) {
+			result = faults.New(faults.NoFile, p.fullName())
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// ReloadConfig implements rpc.Backend: the file is parsed on the caller's
+// goroutine, then compared on the loop with the groups in use.
+func (s *Supervisor) ReloadConfig() (added, changed, removed []string, err error) {
+	cfg, err := s.opts.Reload()
+	if err != nil {
+		return nil, nil, nil, faults.New(faults.CantReread, err.Error())
+	}
+	var result error
+	derr := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		l.latest = cfg
+		l.s.setLatest(cfg)
+		added, changed, removed = config.Diff(l.activeConfig(), cfg)
+	})
+	if derr != nil {
+		return nil, nil, nil, derr
+	}
+	if result != nil {
+		return nil, nil, nil, result
+	}
+	return added, changed, removed, nil
+}
+
+// activeConfig is a Config holding just the groups in use, for Diff.
+func (l *loop) activeConfig() *config.Config {
+	c := *l.latest
+	c.Groups = make([]*config.Group, len(l.groups))
+	for i, g := range l.groups {
+		c.Groups[i] = g.cfg
+	}
+	return &c
+}
+
+// AddProcessGroup implements rpc.Backend.
+func (s *Supervisor) AddProcessGroup(name string) error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		for _, gc := range l.latest.Groups {
+			if gc.Name == name {
+				if !l.addGroup(gc) {
+					result = faults.New(faults.AlreadyAdded, name)
+				}
+				return
+			}
+		}
+		result = faults.New(faults.BadName, name)
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// RemoveProcessGroup implements rpc.Backend.
+func (s *Supervisor) RemoveProcessGroup(name string) error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		g := l.byName[name]
+		if g == nil {
+			result = faults.New(faults.BadName, name)
+			return
+		}
+		if g.unstopped() > 0 {
+			result = faults.New(faults.StillRunning, name)
+			return
+		}
+		l.removeGroup(name)
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// Shutdown implements rpc.Backend.
+func (s *Supervisor) Shutdown() error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		l.Log(config.LevelWarn, "received shutdown request")
+		l.requestShutdown(process.SupervisorShutdown)
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// Restart implements rpc.Backend. The configuration is read first; a
+// broken one is refused with CANT_REREAD and nothing is stopped.
+func (s *Supervisor) Restart() error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		if result = l.refuseWhenStopping(); result != nil {
+			return
+		}
+		if err := l.prepareRestart(); err != nil {
+			result = faults.New(faults.CantReread, err.Error())
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// MainLogfile implements rpc.Backend.
+func (s *Supervisor) MainLogfile() string {
+	f := s.Config().Supervisord.Logfile
+	if f == "syslog" {
+		return ""
+	}
+	return f
+}
+
+// ClearMainLog implements rpc.Backend.
+func (s *Supervisor) ClearMainLog() error {
+	if s.opts.ClearMainLog == nil {
+		return faults.New(faults.NoFile, "")
+	}
+	return s.opts.ClearMainLog()
+}
+
+// ClearProcessLogs implements rpc.Backend.
+func (s *Supervisor) ClearProcessLogs(group, name string) error {
+	var result error
+	err := s.do(context.Background(), func(l *loop) {
+		p, err := l.find(group, name)
+		if err != nil {
+			result = err
+			return
+		}
+		if p.outs == nil {
+			return
+		}
+		if err := p.outs.clear(); err != nil {
+			result = faults.New(faults.Failed, fmt.Sprintf("%s: %v", p.fullName(), err))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// SendRemoteCommEvent implements rpc.Backend.
+func (s *Supervisor) SendRemoteCommEvent(typ, data string) error {
+	return s.do(context.Background(), func(l *loop) {
+		l.emitRemoteComm(typ, data)
+	})
+}

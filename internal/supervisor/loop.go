@@ -1,0 +1,486 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"syscall"
+	"time"
+
+	"supervisord/internal/config"
+	"supervisord/internal/faults"
+	"supervisord/internal/process"
+	"supervisord/internal/reaper"
+)
+
+// loop is the state owned by the supervisor goroutine. Nothing here is
+// touched from any other goroutine.
+type loop struct {
+	s      *Supervisor
+	log    *slog.Logger
+	cfg    *config.Config // in force: [supervisord] settings, servers
+	latest *config.Config // last read: where addProcessGroup looks
+
+	groups []*group // active groups, sorted by (priority, name)
+	byName map[string]*group
+	byPid  map[int]*proc
+	of     map[*process.Proc]*proc
+
+	mood       process.SupervisorState
+	stopping   bool
+	stopGroups []*group
+	lastReport time.Time
+	next       *config.Config // config to restart with
+
+	timer   *time.Timer
+	armedAt time.Time
+	env     []string
+	now     time.Time // the time of the step being processed
+	exits   chan exitNote
+}
+
+// exitNote is how a capture goroutine tells the loop nothing; reserved for
+// output events. (Exits are learnt by reaping.)
+type exitNote struct{}
+
+type group struct {
+	cfg    *config.Group
+	procs  []*proc // sorted by (priority, name)
+	byName map[string]*proc
+}
+
+// proc is a process and the loop's resources for it.
+type proc struct {
+	*process.Proc
+	g       *group
+	io      *childIO
+	outs    *outputs
+	waiters []waiter
+}
+
+type waitKind int
+
+const (
+	waitRunning waitKind = iota
+	waitStopped
+)
+
+type waiter struct {
+	kind waitKind
+	ch   chan error
+}
+
+func newLoop(s *Supervisor, cfg *config.Config) *loop {
+	l := &loop{
+		s:      s,
+		log:    s.log,
+		cfg:    cfg,
+		latest: cfg,
+		byName: map[string]*group{},
+		byPid:  map[int]*proc{},
+		of:     map[*process.Proc]*proc{},
+		mood:   process.SupervisorRunning,
+		env:    childBaseEnv(s.opts.Environ, cfg),
+		exits:  make(chan exitNote, 1),
+	}
+	for _, gc := range cfg.Groups {
+		l.addGroup(gc)
+	}
+	return l
+}
+
+// childBaseEnv is the daemon environment plus [supervisord] environment.
+func childBaseEnv(environ []string, cfg *config.Config) []string {
+	env := append([]string(nil), environ...)
+	for _, kv := range cfg.Supervisord.Environment {
+		env = setEnv(env, kv.Key, kv.Value)
+	}
+	return env
+}
+
+func setEnv(env []string, k, v string) []string {
+	prefix := k + "="
+	for i, e := range env {
+		if len(e) >= len(prefix) && e[:len(prefix)] == prefix {
+			env[i] = prefix + v
+			return env
+		}
+	}
+	return append(env, prefix+v)
+}
+
+func (l *loop) addGroup(gc *config.Group) bool {
+	if _, ok := l.byName[gc.Name]; ok {
+		return false
+	}
+	g := &group{cfg: gc, byName: map[string]*proc{}}
+	for _, pc := range gc.Processes {
+		p := &proc{Proc: process.New(pc), g: g}
+		g.procs = append(g.procs, p)
+		g.byName[pc.Name] = p
+		l.of[p.Proc] = p
+	}
+	l.byName[gc.Name] = g
+	l.groups = append(l.groups, g)
+	sort.SliceStable(l.groups, func(i, j int) bool {
+		a, b := l.groups[i].cfg, l.groups[j].cfg
+		if a.Priority != b.Priority {
+			return a.Priority < b.Priority
+		}
+		return a.Name < b.Name
+	})
+	l.markDirty()
+	return true
+}
+
+func (l *loop) removeGroup(name string) {
+	g := l.byName[name]
+	delete(l.byName, name)
+	for i, x := range l.groups {
+		if x == g {
+			l.groups = append(l.groups[:i], l.groups[i+1:]...)
+			break
+		}
+	}
+	for _, p := range g.procs {
+		delete(l.of, p.Proc)
+		if p.outs != nil {
+			p.outs.close()
+		}
+	}
+	l.markDirty()
+}
+
+func (l *loop) markDirty() { l.s.dirty.Store(true) }
+
+// run is the loop. Every input is handled to completion, then every
+// process gets its transition, then the timer is armed for the earliest
+// deadline and the loop sleeps until the next input.
+func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
+	l.timer = time.NewTimer(time.Hour)
+	l.timer.Stop()
+	defer l.timer.Stop()
+	ctxDone := ctx.Done()
+	for {
+		l.now = time.Now()
+		l.step()
+		if l.stopping && l.shutdownStep() {
+			break
+		}
+		l.arm()
+		select {
+		case f := <-l.s.cmds:
+			l.now = time.Now()
+			f(l)
+		case <-chld:
+			l.now = time.Now()
+			l.reap()
+		case sig := <-sigs:
+			l.now = time.Now()
+			l.handleSignal(sig.(syscall.Signal))
+		case <-l.timer.C:
+			l.armedAt = time.Time{}
+		case <-ctxDone:
+			ctxDone = nil
+			l.requestShutdown(process.SupervisorShutdown)
+		}
+		// Reap opportunistically: SIGCHLD notifications coalesce, and a
+		// command may have raced an exit.
+		l.reap()
+	}
+	l.finish()
+	if l.mood == process.SupervisorRestarting && l.next != nil {
+		return Result{Restart: true, Next: l.next}
+	}
+	return Result{}
+}
+
+// step runs every process's transition in start order.
+func (l *loop) step() {
+	for _, g := range l.groups {
+		for _, p := range g.procs {
+			p.Transition(l, l.mood, l.now)
+			if len(p.waiters) > 0 && p.State == process.Stopping {
+				p.StopReport(l, l.now)
+			}
+		}
+	}
+}
+
+// arm sets the timer for the earliest deadline of any process.
+func (l *loop) arm() {
+	var next time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, g := range l.groups {
+		for _, p := range g.procs {
+			consider(p.Deadline(l.mood))
+			if len(p.waiters) > 0 && p.State == process.Stopping {
+				consider(p.StopReportDue())
+			}
+		}
+	}
+	if l.stopping {
+		consider(l.lastReport.Add(3 * time.Second))
+	}
+	if next.IsZero() {
+		if !l.armedAt.IsZero() {
+			l.timer.Stop()
+			l.armedAt = time.Time{}
+		}
+		return
+	}
+	if next.Equal(l.armedAt) {
+		return
+	}
+	l.timer.Stop()
+	select {
+	case <-l.timer.C:
+	default:
+	}
+	d := time.Until(next)
+	if d < 0 {
+		d = 0
+	}
+	l.timer.Reset(d)
+	l.armedAt = next
+}
+
+// reap collects every child that has exited.
+func (l *loop) reap() {
+	for _, e := range reaper.Reap() {
+		code, how := reaper.Describe(e.Status)
+		p := l.byPid[e.Pid]
+		if p == nil {
+			l.Log(config.LevelInfo, fmt.Sprintf("reaped unknown pid %d (%s)", e.Pid, how))
+			continue
+		}
+		delete(l.byPid, e.Pid)
+		if p.io != nil {
+			p.io.exited()
+			p.io = nil
+		}
+		p.Exited(l, code, how, l.now)
+		l.markDirty()
+	}
+}
+
+func (l *loop) handleSignal(sig syscall.Signal) {
+	name := process.SignalName(sig)
+	switch sig {
+	case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+		l.Log(config.LevelWarn, fmt.Sprintf("received %s indicating exit request", name))
+		l.requestShutdown(process.SupervisorShutdown)
+	case syscall.SIGHUP:
+		if l.mood == process.SupervisorShutdown {
+			l.Log(config.LevelWarn, fmt.Sprintf("ignored %s indicating restart request (shutdown in progress)", name))
+			return
+		}
+		l.Log(config.LevelWarn, fmt.Sprintf("received %s indicating restart request", name))
+		if err := l.prepareRestart(); err != nil {
+			l.Log(config.LevelError, fmt.Sprintf("restart refused, keeping the running configuration: %v", err))
+		}
+	case syscall.SIGUSR2:
+		l.Log(config.LevelInfo, fmt.Sprintf("received %s indicating log reopen request", name))
+		if l.s.opts.ReopenLogs != nil {
+			l.s.opts.ReopenLogs()
+		}
+		for _, g := range l.groups {
+			for _, p := range g.procs {
+				if p.outs != nil {
+					p.outs.reopen()
+				}
+			}
+		}
+	default:
+		l.Log(config.LevelBlather, fmt.Sprintf("received %s indicating nothing", name))
+	}
+}
+
+// prepareRestart reads the configuration again and, only when it is valid,
+// starts stopping everything to restart with it. A broken file leaves the
+// daemon and every program as they are (the reference exits instead).
+func (l *loop) prepareRestart() error {
+	next, err := l.s.opts.Reload()
+	if err != nil {
+		return err
+	}
+	l.next = next
+	l.requestShutdown(process.SupervisorRestarting)
+	return nil
+}
+
+func (l *loop) requestShutdown(mood process.SupervisorState) {
+	if l.mood < mood {
+		return // already shutting down; shutdown beats restart
+	}
+	l.mood = mood
+	l.s.state.Store(int32(mood))
+	l.markDirty()
+	if !l.stopping {
+		l.stopping = true
+		l.stopGroups = append([]*group(nil), l.groups...)
+		l.lastReport = time.Time{}
+	}
+}
+
+// shutdownStep stops groups one at a time from the highest priority down
+// and reports whether everything is stopped.
+func (l *loop) shutdownStep() bool {
+	for len(l.stopGroups) > 0 {
+		g := l.stopGroups[len(l.stopGroups)-1]
+		g.stopAll(l, l.now)
+		if g.unstopped() > 0 {
+			break
+		}
+		l.stopGroups = l.stopGroups[:len(l.stopGroups)-1]
+	}
+	var names []string
+	for _, g := range l.groups {
+		for _, p := range g.procs {
+			if !p.State.IsStopped() {
+				names = append(names, p.Config.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return true
+	}
+	if l.now.Sub(l.lastReport) >= 3*time.Second {
+		l.Log(config.LevelInfo, "waiting for "+joinComma(names)+" to die")
+		l.lastReport = l.now
+	}
+	return false
+}
+
+func joinComma(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+func (g *group) stopAll(l *loop, now time.Time) {
+	for i := len(g.procs) - 1; i >= 0; i-- {
+		p := g.procs[i]
+		switch p.State {
+		case process.Running, process.Starting:
+			p.Stop(l, now)
+		case process.Backoff:
+			p.GiveUp(l, now)
+		}
+	}
+}
+
+func (g *group) unstopped() int {
+	n := 0
+	for _, p := range g.procs {
+		if !p.State.IsStopped() {
+			n++
+		}
+	}
+	return n
+}
+
+// finish releases what the loop holds once every process has stopped.
+func (l *loop) finish() {
+	for _, g := range l.groups {
+		for _, p := range g.procs {
+			p.resolveAll(faults.New(faults.ShutdownState, ""))
+			if p.outs != nil {
+				p.outs.close()
+			}
+		}
+	}
+	l.s.state.Store(int32(process.SupervisorShutdown))
+	if l.mood == process.SupervisorRestarting {
+		l.s.state.Store(int32(process.SupervisorRestarting))
+	}
+}
+
+// Log implements process.Env.
+func (l *loop) Log(level config.Level, msg string) {
+	l.log.Log(context.Background(), SlogLevel(level), msg)
+}
+
+// StateChanged implements process.Env: it resolves waiters and marks the
+// snapshot stale.
+func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool) {
+	l.markDirty()
+	p := l.of[pp]
+	if p == nil || len(p.waiters) == 0 {
+		return
+	}
+	kept := p.waiters[:0]
+	for _, w := range p.waiters {
+		if err, done := p.check(w.kind); done {
+			w.ch <- err
+			continue
+		}
+		kept = append(kept, w)
+	}
+	p.waiters = kept
+}
+
+// check tells whether a waiter of kind is satisfied and with what result,
+// following the reference's startProcess/stopProcess wait rules.
+func (p *proc) check(kind waitKind) (error, bool) {
+	switch kind {
+	case waitRunning:
+		if p.SpawnErr != "" {
+			return faults.New(faults.SpawnError, p.fullName()), true
+		}
+		switch p.State {
+		case process.Running:
+			return nil, true
+		case process.Starting:
+			return nil, false
+		}
+		return faults.New(faults.AbnormalTermination, p.fullName()), true
+	case waitStopped:
+		if p.State.IsStopped() {
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+func (p *proc) resolveAll(err error) {
+	for _, w := range p.waiters {
+		w.ch <- err
+	}
+	p.waiters = nil
+}
+
+func (p *proc) fullName() string {
+	if p.g.cfg.Name == p.Config.Name {
+		return p.Config.Name
+	}
+	return p.g.cfg.Name + ":" + p.Config.Name
+}
+
+// wait registers a waiter and returns its channel (buffered, so the loop
+// never blocks on a caller that went away).
+func (p *proc) wait(kind waitKind) chan error {
+	ch := make(chan error, 1)
+	if err, done := p.check(kind); done {
+		ch <- err
+		return ch
+	}
+	p.waiters = append(p.waiters, waiter{kind: kind, ch: ch})
+	return ch
+}
+
+// emitRemoteComm publishes a REMOTE_COMMUNICATION event.
+func (l *loop) emitRemoteComm(typ, data string) {
+	l.Log(config.LevelDebug, fmt.Sprintf("remote communication event: type %q, %d bytes", typ, len(data)))
+}

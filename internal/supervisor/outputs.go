@@ -1,0 +1,72 @@
+package supervisor
+
+import (
+	"errors"
+	"os"
+
+	"supervisord/internal/config"
+	"supervisord/internal/logfile"
+)
+
+type streamKind int
+
+const (
+	streamStdout streamKind = iota
+	streamStderr
+)
+
+// outputs are a process's log streams. They live as long as the process's
+// configuration: restarts of the process append to the same files.
+type outputs struct {
+	stdout *logfile.Stream
+	stderr *logfile.Stream // nil with redirect_stderr
+}
+
+func openOutputs(l *loop, c *config.Process) (*outputs, error) {
+	opts := logfile.StreamOptions{Outputs: l.s.opts.Outputs, Events: l.s.sink, MainLog: l.log}
+	o := &outputs{}
+	var err error
+	if o.stdout, err = logfile.OpenStream(logfile.StreamConfigFor(c, logfile.Stdout), opts); err != nil {
+		return nil, err
+	}
+	if !c.RedirectStderr {
+		if o.stderr, err = logfile.OpenStream(logfile.StreamConfigFor(c, logfile.Stderr), opts); err != nil {
+			o.stdout.Close()
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// capture copies one child pipe into its stream until EOF or until the
+// pipe is closed after the child's exit.
+func (o *outputs) capture(r *os.File, which streamKind, pid int) {
+	defer r.Close()
+	s := o.stdout
+	if which == streamStderr && o.stderr != nil {
+		s = o.stderr
+	}
+	s.Capture(r, pid)
+}
+
+func (o *outputs) reopen() {
+	o.stdout.Reopen()
+	if o.stderr != nil {
+		o.stderr.Reopen()
+	}
+}
+
+func (o *outputs) clear() error {
+	err := o.stdout.Clear()
+	if o.stderr != nil {
+		err = errors.Join(err, o.stderr.Clear())
+	}
+	return err
+}
+
+func (o *outputs) close() {
+	o.stdout.Close()
+	if o.stderr != nil {
+		o.stderr.Close()
+	}
+}

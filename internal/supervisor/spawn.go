@@ -1,0 +1,219 @@
+package supervisor
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"supervisord/internal/config"
+	"supervisord/internal/faults"
+	"supervisord/internal/process"
+	"supervisord/internal/reaper"
+	"supervisord/internal/spawn"
+)
+
+// ChildFailureEnv names the variable that makes the binary act as the
+// stand-in for a child that failed between fork and exec: it writes the
+// variable's value to stderr and exits 127, as the reference's child does.
+const ChildFailureEnv = "SUPERVISORD_CHILD_FAILURE"
+
+// Spawn implements process.Env: it starts the process's command with its
+// environment, directory, user and pipes, and starts output capture.
+func (l *loop) Spawn(pp *process.Proc) (int, error) {
+	p := l.of[pp]
+	c := pp.Config
+	path, err := spawn.Resolve(c.Command[0], l.pathEnv())
+	if err != nil {
+		var f *faults.Error
+		if errors.As(err, &f) {
+			return 0, &process.SpawnError{Msg: f.Detail}
+		}
+		return 0, &process.SpawnError{Msg: err.Error()}
+	}
+	if p.outs == nil {
+		outs, err := openOutputs(l, c)
+		if err != nil {
+			return 0, &process.SpawnError{Msg: err.Error()}
+		}
+		p.outs = outs
+	}
+	argv := append([]string{path}, c.Command[1:]...)
+	argv[0] = c.Command[0]
+	spec := spawn.Spec{
+		Path:           path,
+		Argv:           argv,
+		Env:            l.processEnv(c),
+		Dir:            c.Directory,
+		Umask:          -1,
+		Setpgid:        true,
+		Stdin:          true,
+		RedirectStderr: c.RedirectStderr,
+	}
+	if c.Umask != nil {
+		spec.Umask = int(*c.Umask)
+	}
+	if c.User != nil {
+		spec.Cred = &syscall.Credential{Uid: c.User.Uid, Gid: c.User.Gid, Groups: c.User.Groups}
+	}
+	child, err := spawn.Start(spec)
+	if err != nil {
+		var ce *spawn.ChildError
+		if errors.As(err, &ce) {
+			return l.spawnFailure(p, spec, ce.Msg)
+		}
+		return 0, &process.SpawnError{Msg: err.Error()}
+	}
+	l.adopt(p, child)
+	return child.Pid, nil
+}
+
+// spawnFailure emulates the reference's child that failed before exec: a
+// real child (this binary) writes msg to the program's stderr and exits
+// 127, so the exit, the log line and the state changes are the
+// reference's.
+func (l *loop) spawnFailure(p *proc, spec spawn.Spec, msg string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, &process.SpawnError{Msg: msg}
+	}
+	stand := spawn.Spec{
+		Path:           self,
+		Argv:           []string{self},
+		Env:            []string{ChildFailureEnv + "=" + msg},
+		Umask:          -1,
+		Setpgid:        true,
+		Stdin:          true,
+		RedirectStderr: spec.RedirectStderr,
+	}
+	child, err := spawn.Start(stand)
+	if err != nil {
+		return 0, &process.SpawnError{Msg: msg}
+	}
+	l.adopt(p, child)
+	return 0, &process.ChildFailure{Pid: child.Pid, Msg: msg}
+}
+
+func (l *loop) adopt(p *proc, child *spawn.Child) {
+	l.byPid[child.Pid] = p
+	p.io = startIO(child, p.outs)
+	l.markDirty()
+}
+
+// pathEnv is the PATH commands are searched in: the daemon's own.
+func (l *loop) pathEnv() string {
+	for _, e := range l.env {
+		if len(e) > 5 && e[:5] == "PATH=" {
+			return e[5:]
+		}
+	}
+	return ""
+}
+
+// processEnv builds a child's environment the way the reference does:
+// the daemon's, SUPERVISOR_* variables, then env files, then the
+// program's environment option.
+func (l *loop) processEnv(c *config.Process) []string {
+	env := append([]string(nil), l.env...)
+	env = setEnv(env, "SUPERVISOR_ENABLED", "1")
+	url := c.ServerURL
+	if url == "" {
+		url = l.s.opts.ServerURL
+	}
+	if url != "" {
+		env = setEnv(env, "SUPERVISOR_SERVER_URL", url)
+	}
+	env = setEnv(env, "SUPERVISOR_PROCESS_NAME", c.Name)
+	env = setEnv(env, "SUPERVISOR_GROUP_NAME", c.Group)
+	for _, kv := range c.EnvFromFiles {
+		env = setEnv(env, kv.Key, kv.Value)
+	}
+	for _, kv := range c.Environment {
+		env = setEnv(env, kv.Key, kv.Value)
+	}
+	return env
+}
+
+// Kill implements process.Env.
+func (l *loop) Kill(pid int, sig syscall.Signal, group bool) error {
+	err := reaper.Kill(pid, sig, group)
+	if errors.Is(err, syscall.ESRCH) {
+		l.Log(config.LevelDebug, "unable to signal pid "+strconv.Itoa(pid)+", it probably just exited on its own: "+err.Error())
+		return nil
+	}
+	return err
+}
+
+// childIO holds a running child's pipes: output capture runs on its own
+// goroutines; stdin writes go through a queue so the loop never blocks.
+type childIO struct {
+	stdin  *os.File
+	queue  chan []byte
+	closed chan struct{}
+	reads  []*os.File
+}
+
+// drainGrace is how long output capture continues after a child exits,
+// for data still in the pipe or written by a grandchild that holds it.
+const drainGrace = time.Second
+
+func startIO(child *spawn.Child, outs *outputs) *childIO {
+	io := &childIO{stdin: child.Stdin, closed: make(chan struct{})}
+	if child.Stdout != nil {
+		io.reads = append(io.reads, child.Stdout)
+		go outs.capture(child.Stdout, streamStdout, child.Pid)
+	}
+	if child.Stderr != nil {
+		io.reads = append(io.reads, child.Stderr)
+		go outs.capture(child.Stderr, streamStderr, child.Pid)
+	}
+	return io
+}
+
+// write queues data for the child's stdin; it reports false when stdin is
+// gone or the queue is full.
+func (c *childIO) write(data []byte) bool {
+	if c.stdin == nil {
+		return false
+	}
+	if c.queue == nil {
+		c.queue = make(chan []byte, 64)
+		go c.pump()
+	}
+	select {
+	case c.queue <- data:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *childIO) pump() {
+	for {
+		select {
+		case b := <-c.queue:
+			if _, err := c.stdin.Write(b); err != nil {
+				return
+			}
+		case <-c.closed:
+			return
+		}
+	}
+}
+
+// exited is called when the child has been reaped: stdin closes now;
+// output capture gets drainGrace to finish, then its pipes close.
+func (c *childIO) exited() {
+	close(c.closed)
+	if c.stdin != nil {
+		c.stdin.Close()
+	}
+	deadline := time.Now().Add(drainGrace)
+	for _, f := range c.reads {
+		if err := f.SetReadDeadline(deadline); err != nil {
+			f := f
+			time.AfterFunc(drainGrace, func() { f.Close() })
+		}
+	}
+}

@@ -1,0 +1,378 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"supervisord/internal/config"
+	"supervisord/internal/faults"
+	"supervisord/internal/process"
+)
+
+// logRecorder is an slog.Handler that keeps every message and lets tests
+// wait for one to appear.
+type logRecorder struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	lines []string
+}
+
+func newLogRecorder() *logRecorder {
+	r := &logRecorder{}
+	r.cond = sync.NewCond(&r.mu)
+	return r
+}
+
+func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler        { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler             { return r }
+func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	r.lines = append(r.lines, rec.Message)
+	r.mu.Unlock()
+	r.cond.Broadcast()
+	return nil
+}
+
+func (r *logRecorder) snapshot() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...)
+}
+
+// waitFor waits until a line containing sub has been logged n times.
+func (r *logRecorder) waitFor(t *testing.T, sub string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	stop := time.AfterFunc(timeout, r.cond.Broadcast)
+	defer stop.Stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		count := 0
+		for _, l := range r.lines {
+			if strings.Contains(l, sub) {
+				count++
+			}
+		}
+		if count >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %d× %q; log:\n%s", n, sub, strings.Join(r.lines, "\n"))
+		}
+		r.cond.Wait()
+	}
+}
+
+// events returns the lifecycle lines (spawned, success, exited, gave up,
+// stopped) with pids replaced by N.
+func (r *logRecorder) events() []string {
+	var out []string
+	for _, l := range r.snapshot() {
+		for _, p := range []string{"spawned:", "success:", "exited:", "gave up:", "stopped:"} {
+			if strings.HasPrefix(l, p) {
+				out = append(out, normalisePids(l))
+			}
+		}
+	}
+	return out
+}
+
+func normalisePids(s string) string {
+	f := strings.Fields(s)
+	for i, w := range f {
+		if _, err := strconv.Atoi(w); err == nil && i > 0 && f[i-1] == "pid" {
+			f[i] = "N"
+		}
+	}
+	return strings.Join(f, " ")
+}
+
+type harness struct {
+	t    *testing.T
+	sup  *Supervisor
+	log  *logRecorder
+	dir  string
+	res  chan Result
+	stop context.CancelFunc
+}
+
+func prog(name, cmd string, mods ...func(*config.Process)) *config.Group {
+	p := &config.Process{
+		Name: name, Group: name, ProgramSec: name,
+		Command: []string{"/bin/sh", "-c", cmd}, CommandLine: cmd,
+		Priority: 999, Autostart: true, Startsecs: 0, Startretries: 3,
+		AutoRestart: config.RestartUnexpected, ExitCodes: []int{0},
+		StopSignal: syscall.SIGTERM, StopWaitSecs: 10 * time.Second,
+	}
+	for _, m := range mods {
+		m(p)
+	}
+	return &config.Group{Name: name, Priority: p.Priority, Processes: []*config.Process{p}}
+}
+
+func start(t *testing.T, groups ...*config.Group) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	for _, g := range groups {
+		for _, p := range g.Processes {
+			p.Stdout = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".out")}}}
+			p.Stderr = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".err")}}}
+		}
+	}
+	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: groups}
+	cfg.Supervisord.Identifier = "supervisor"
+	rec := newLogRecorder()
+	sup := New(cfg, Options{Logger: slog.New(rec), Reload: func() (*config.Config, error) { return cfg, nil }})
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, sup: sup, log: rec, dir: dir, res: make(chan Result, 1), stop: cancel}
+	go func() { h.res <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-h.res:
+		case <-time.After(20 * time.Second):
+			t.Errorf("supervisor did not stop")
+		}
+	})
+	return h
+}
+
+func (h *harness) info(name string) process.Info {
+	for _, g := range h.sup.Groups() {
+		for _, p := range g.Processes {
+			if p.Name == name {
+				return p
+			}
+		}
+	}
+	h.t.Fatalf("no process %q", name)
+	return process.Info{}
+}
+
+func (h *harness) shutdown() Result {
+	h.stop()
+	select {
+	case r := <-h.res:
+		h.res <- r
+		return r
+	case <-time.After(20 * time.Second):
+		h.t.Fatal("shutdown did not finish")
+	}
+	return Result{}
+}
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+func TestStartRunStop(t *testing.T) {
+	h := start(t, prog("sleeper", "exec sleep 30", func(p *config.Process) { p.Startsecs = 100 * time.Millisecond }))
+	h.log.waitFor(t, "success: sleeper", 1, 5*time.Second)
+	info := h.info("sleeper")
+	if info.State != process.Running || info.Pid == 0 || !alive(info.Pid) {
+		t.Fatalf("info %+v", info)
+	}
+	if err := h.sup.StopProcess(context.Background(), "sleeper", "sleeper", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.info("sleeper"); got.State != process.Stopped {
+		t.Fatalf("state %s after stop", got.State)
+	}
+	if alive(info.Pid) {
+		t.Fatalf("pid %d still alive after stop", info.Pid)
+	}
+	want := []string{"spawned: 'sleeper' with pid N", "success: sleeper entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)", "stopped: sleeper (terminated by SIGTERM)"}
+	if got := h.log.events(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestCrashRestartsAtOnce(t *testing.T) {
+	h := start(t, prog("crasher", "exec sleep 30", func(p *config.Process) { p.AutoRestart = config.RestartAlways }))
+	h.log.waitFor(t, "success: crasher", 1, 5*time.Second)
+	old := h.info("crasher").Pid
+	killed := time.Now()
+	syscall.Kill(old, syscall.SIGKILL)
+	h.log.waitFor(t, "spawned: 'crasher'", 2, 5*time.Second)
+	if d := time.Since(killed); d > 2*time.Second {
+		t.Fatalf("restart took %v", d)
+	}
+	h.log.waitFor(t, "exited: crasher (terminated by SIGKILL; not expected)", 1, time.Second)
+	if p := h.info("crasher").Pid; p == old || p == 0 {
+		t.Fatalf("pid %d after restart (old %d)", p, old)
+	}
+}
+
+func TestBackoffToFatal(t *testing.T) {
+	h := start(t, prog("flaky", "exit 3", func(p *config.Process) {
+		p.Startsecs = time.Second
+		p.Startretries = 1
+	}))
+	h.log.waitFor(t, "gave up: flaky", 1, 10*time.Second)
+	want := []string{
+		"spawned: 'flaky' with pid N", "exited: flaky (exit status 3; not expected)",
+		"spawned: 'flaky' with pid N", "exited: flaky (exit status 3; not expected)",
+		"gave up: flaky entered FATAL state, too many start retries too quickly",
+	}
+	if got := h.log.events(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if info := h.info("flaky"); info.State != process.Fatal || info.Description != "Exited too quickly (process log may have details)" {
+		t.Fatalf("info %+v", info)
+	}
+}
+
+func TestMissingCommandIsFatalNotACrash(t *testing.T) {
+	h := start(t, prog("ghost", "", func(p *config.Process) {
+		p.Command = []string{"no-such-command-here"}
+		p.Startretries = 0
+	}))
+	h.log.waitFor(t, "gave up: ghost", 1, 5*time.Second)
+	info := h.info("ghost")
+	if info.State != process.Fatal || info.SpawnErr != "can't find command 'no-such-command-here'" {
+		t.Fatalf("info %+v", info)
+	}
+	err := h.sup.StartProcess(context.Background(), "ghost", "ghost", true)
+	var f *faults.Error
+	if !errors.As(err, &f) || f.Code != faults.NoFile {
+		t.Fatalf("start: %v, want NO_FILE", err)
+	}
+}
+
+func TestStopwaitsecsThenKillAsGroup(t *testing.T) {
+	// The shell ignores TERM and starts a grandchild that would survive a
+	// kill of the shell alone.
+	pidfile := filepath.Join(t.TempDir(), "grandchild")
+	h := start(t, prog("stubborn", fmt.Sprintf("trap '' TERM; sleep 60 & echo $! > %s; wait", pidfile), func(p *config.Process) {
+		p.StopWaitSecs = 300 * time.Millisecond
+		p.KillAsGroup = true
+	}))
+	h.log.waitFor(t, "success: stubborn", 1, 5*time.Second)
+	var gpid int
+	deadline := time.Now().Add(5 * time.Second)
+	for gpid == 0 && time.Now().Before(deadline) {
+		b, _ := os.ReadFile(pidfile)
+		gpid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		if gpid == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if gpid == 0 {
+		t.Fatal("grandchild pid not written")
+	}
+	if err := h.sup.StopProcess(context.Background(), "stubborn", "stubborn", true); err != nil {
+		t.Fatal(err)
+	}
+	h.log.waitFor(t, "killing 'stubborn'", 1, time.Second)
+	h.log.waitFor(t, "stopped: stubborn (terminated by SIGKILL)", 1, time.Second)
+	deadline = time.Now().Add(5 * time.Second)
+	for alive(gpid) && time.Now().Before(deadline) {
+		// The grandchild is reparented to init; wait for it to be gone.
+		time.Sleep(10 * time.Millisecond)
+	}
+	if alive(gpid) {
+		t.Fatalf("grandchild %d survived killasgroup", gpid)
+	}
+}
+
+func TestShutdownStopsInReversePriority(t *testing.T) {
+	a := prog("first", "exec sleep 30", func(p *config.Process) { p.Priority = 1 })
+	a.Priority = 1
+	b := prog("second", "exec sleep 30", func(p *config.Process) { p.Priority = 2 })
+	b.Priority = 2
+	h := start(t, a, b)
+	h.log.waitFor(t, "success: second", 1, 5*time.Second)
+	h.log.waitFor(t, "success: first", 1, 5*time.Second)
+	h.shutdown()
+	ev := h.log.events()
+	if ev[0] != "spawned: 'first' with pid N" || ev[len(ev)-2] != "stopped: second (terminated by SIGTERM)" || ev[len(ev)-1] != "stopped: first (terminated by SIGTERM)" {
+		t.Fatalf("order:\n%s", strings.Join(ev, "\n"))
+	}
+}
+
+func TestStartWaitFaults(t *testing.T) {
+	h := start(t,
+		prog("quick", "exit 1", func(p *config.Process) { p.Autostart = false; p.Startsecs = time.Second; p.Startretries = 0 }),
+		prog("idle", "exec sleep 30", func(p *config.Process) { p.Autostart = false }),
+	)
+	ctx := context.Background()
+	err := h.sup.StartProcess(ctx, "quick", "quick", true)
+	var f *faults.Error
+	if !errors.As(err, &f) || f.Code != faults.SpawnError || f.Detail != "quick" {
+		t.Fatalf("start quick: %v, want SPAWN_ERROR", err)
+	}
+	if err := h.sup.StartProcess(ctx, "idle", "idle", true); err != nil {
+		t.Fatalf("start idle: %v", err)
+	}
+	if err := h.sup.StartProcess(ctx, "idle", "idle", true); !errors.As(err, &f) || f.Code != faults.AlreadyStarted {
+		t.Fatalf("second start: %v, want ALREADY_STARTED", err)
+	}
+	if err := h.sup.StartProcess(ctx, "nope", "nope", true); !errors.As(err, &f) || f.Code != faults.BadName {
+		t.Fatalf("start nope: %v, want BAD_NAME", err)
+	}
+	if err := h.sup.StopProcess(ctx, "quick", "quick", true); !errors.As(err, &f) || f.Code != faults.NotRunning {
+		t.Fatalf("stop quick: %v, want NOT_RUNNING", err)
+	}
+	if err := h.sup.RemoveProcessGroup("idle"); !errors.As(err, &f) || f.Code != faults.StillRunning {
+		t.Fatalf("remove idle: %v, want STILL_RUNNING", err)
+	}
+}
+
+func TestSignalAndStdin(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "got")
+	h := start(t, prog("cat", fmt.Sprintf("trap 'echo usr1 >> %s' USR1; while read l; do echo \"$l\" >> %s; done", out, out)))
+	h.log.waitFor(t, "success: cat", 1, 5*time.Second)
+	if err := h.sup.SendProcessStdin("cat", "cat", []byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, out, "hello\n")
+	if err := h.sup.SignalProcess("cat", "cat", syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	// The trap runs once the blocking read returns.
+	h.sup.SendProcessStdin("cat", "cat", []byte("again\n"))
+	waitFile(t, out, "usr1")
+}
+
+func waitFile(t *testing.T, path, sub string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(path)
+		if strings.Contains(string(b), sub) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(path)
+	t.Fatalf("%s never contained %q; has %q", path, sub, b)
+}
+
+func TestOutputCapturedToFiles(t *testing.T) {
+	h := start(t, prog("talker", "echo to-out; echo to-err >&2; exec sleep 30"))
+	h.log.waitFor(t, "success: talker", 1, 5*time.Second)
+	waitFile(t, filepath.Join(h.dir, "talker.out"), "to-out\n")
+	waitFile(t, filepath.Join(h.dir, "talker.err"), "to-err\n")
+}
+
+func TestEnvironment(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "env")
+	g := prog("envy", "env > "+out+"; exec sleep 30", func(p *config.Process) {
+		p.Environment = []config.EnvVar{{Key: "FOO", Value: "bar"}}
+	})
+	h := start(t, g)
+	h.log.waitFor(t, "success: envy", 1, 5*time.Second)
+	for _, want := range []string{"SUPERVISOR_ENABLED=1", "SUPERVISOR_PROCESS_NAME=envy", "SUPERVISOR_GROUP_NAME=envy", "FOO=bar"} {
+		waitFile(t, out, want)
+	}
+}
