@@ -50,7 +50,7 @@ func startChild(t *testing.T, sock *os.File) *os.Process {
 		t.Fatal(err)
 	}
 	p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{
-		Env:   append(os.Environ(), "FCGI_TEST_HELPER=accept"),
+		Env:   append(os.Environ(), "FCGI_TEST_HELPER=accept", "GORACE=atexit_sleep_ms=0"),
 		Files: []*os.File{sock, nil, os.Stderr},
 	})
 	if err != nil {
