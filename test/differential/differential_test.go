@@ -49,7 +49,7 @@ const (
 
 func TestScenarios(t *testing.T) {
 	needDaemons(t)
-	t.Log(daemons.oursMessage)
+	t.Log(daemons.OursNote)
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -58,18 +58,18 @@ func TestScenarios(t *testing.T) {
 			t.Run("daemons", func(t *testing.T) {
 				t.Run("reference", func(t *testing.T) {
 					t.Parallel()
-					ref = runScenario(t, daemons.ref, sc)
+					ref = runScenario(t, daemons.Ref, sc)
 				})
 				t.Run("ours", func(t *testing.T) {
 					t.Parallel()
-					ours = runScenario(t, daemons.ours, sc)
+					ours = runScenario(t, daemons.Ours, sc)
 				})
 			})
 			if t.Failed() {
 				return
 			}
 			if diff := compare(sc, ref, ours); diff != "" {
-				t.Errorf("reference and ours disagree (%s):\n%s", daemons.ours, diff)
+				t.Errorf("reference and ours disagree (%s):\n%s", daemons.Ours, diff)
 			}
 		})
 	}
@@ -112,7 +112,7 @@ func runScenario(t *testing.T, bin string, sc scenario) []harness.Event {
 	if sc.after != nil {
 		sc.after(r)
 	}
-	evs := d.Events()
+	evs := harness.FirstShutdownReport(d.Events())
 	if sc.want != nil {
 		if diff := compare(sc, wantEvents(t, sc.want), evs); diff != "" {
 			t.Errorf("%s: unexpected sequence (want vs got):\n%s", bin, diff)

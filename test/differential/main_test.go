@@ -12,11 +12,7 @@ import (
 )
 
 // daemons is chosen once by TestMain and only read by the tests.
-var daemons struct {
-	ref, ours   string
-	refMissing  string // why the reference cannot be used
-	oursMessage string // how ours was chosen
-}
+var daemons harness.Choice
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -45,36 +41,21 @@ func TestMain(m *testing.M) {
 }
 
 func chooseDaemons(tmp string) {
-	ref, err := harness.Reference()
-	if err != nil {
-		daemons.refMissing = err.Error()
-	}
-	daemons.ref = ref
-	if bin := os.Getenv(harness.EnvBin); bin != "" {
-		daemons.ours = bin
-		daemons.oursMessage = "daemon under test: " + bin + " (from " + harness.EnvBin + ")"
-		return
-	}
 	wd, _ := os.Getwd()
-	bin, err := harness.BuildOurs(wd, tmp)
-	if err != nil {
-		daemons.ours = ref
-		daemons.oursMessage = "ours does not build yet, so the reference is compared with itself:\n" + err.Error()
-		fmt.Fprintln(os.Stderr, daemons.oursMessage)
-		return
+	daemons = harness.Choose(wd, tmp)
+	if daemons.Ref == daemons.Ours {
+		fmt.Fprintln(os.Stderr, daemons.OursNote)
 	}
-	daemons.ours = bin
-	daemons.oursMessage = "daemon under test: fresh build of ./cmd/supervisord"
 }
 
 // needDaemons skips (or fails, when the reference is required) when the
 // reference daemon cannot be run.
 func needDaemons(t *testing.T) {
 	t.Helper()
-	if daemons.refMissing != "" {
+	if daemons.RefMissing != "" {
 		if harness.RequireReference() {
-			t.Fatalf("%s=1 but %s", harness.EnvRequireReference, daemons.refMissing)
+			t.Fatalf("%s=1 but %s", harness.EnvRequireReference, daemons.RefMissing)
 		}
-		t.Skipf("skipping differential tests: %s", daemons.refMissing)
+		t.Skipf("skipping differential tests: %s", daemons.RefMissing)
 	}
 }

@@ -246,7 +246,7 @@ command=sleep 1000
 		},
 		{
 			name:  "ignores_sigterm_killed_after_stopwaitsecs",
-			files: map[string]string{"stubborn.sh": "trap '' TERM\nwhile :; do sleep 0.2; done\n"},
+			files: map[string]string{"stubborn.sh": "trap '' TERM\necho $$ > {dir}/ready.pid\nwhile :; do sleep 0.2; done\n"},
 			programs: `
 [program:stubborn]
 command=sh {dir}/stubborn.sh
@@ -255,6 +255,7 @@ stopwaitsecs=1
 `,
 			drive: func(r *run) {
 				r.waitFor("success:", 1)
+				r.pidFile("ready.pid") // the trap is set
 				r.call("supervisor.stopProcess", "stubborn", true)
 			},
 			want: []string{

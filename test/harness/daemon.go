@@ -283,3 +283,37 @@ func Alive(pid int) bool {
 	}
 	return s[i+2] != 'Z' && s[i+2] != 'X'
 }
+
+// Choice says which daemons a test run compares.
+type Choice struct {
+	Ref        string // the reference daemon
+	RefMissing string // why the reference cannot be used; "" when it can
+	Ours       string // the daemon under test
+	OursNote   string // how Ours was chosen, for the test log
+}
+
+// Choose picks the reference and the daemon under test: $SUPERVISORD_BIN,
+// else a build of ./cmd/supervisord into tmp, else (while ours does not
+// build) the reference itself, so the scenarios still run.
+func Choose(moduleDir, tmp string) Choice {
+	var c Choice
+	ref, err := Reference()
+	if err != nil {
+		c.RefMissing = err.Error()
+	}
+	c.Ref = ref
+	if bin := os.Getenv(EnvBin); bin != "" {
+		c.Ours = bin
+		c.OursNote = "daemon under test: " + bin + " (from " + EnvBin + ")"
+		return c
+	}
+	bin, err := BuildOurs(moduleDir, tmp)
+	if err != nil {
+		c.Ours = ref
+		c.OursNote = "ours does not build yet, so the reference is compared with itself:\n" + err.Error()
+		return c
+	}
+	c.Ours = bin
+	c.OursNote = "daemon under test: fresh build of ./cmd/supervisord"
+	return c
+}

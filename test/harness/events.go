@@ -135,3 +135,22 @@ func SpawnedPids(text string) []int {
 	}
 	return pids
 }
+
+// FirstShutdownReport drops every "waiting for ... to die" line after the
+// first. The first is written as soon as shutdown begins and names every
+// process not yet stopped; later ones repeat on a timer, so how many there
+// are depends on how long the children take to die.
+func FirstShutdownReport(evs []Event) []Event {
+	out := make([]Event, 0, len(evs))
+	seen := false
+	for _, e := range evs {
+		if strings.HasPrefix(e.Text, "waiting for ") && strings.HasSuffix(e.Text, " to die") {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		out = append(out, e)
+	}
+	return out
+}
