@@ -21,6 +21,9 @@ type memBackend struct {
 	mainLog string
 	stdin   []string
 	events  []string
+	// failStart makes StartProcess of a process name fail.
+	failStart map[string]error
+	reloadErr error
 }
 
 func newMem(cfg *config.Config, mainLog string) *memBackend {
@@ -81,6 +84,12 @@ func (m *memBackend) Groups() []rpc.GroupSnapshot {
 	return m.groups
 }
 func (m *memBackend) StartProcess(_ context.Context, g, n string, wait bool) error {
+	m.mu.Lock()
+	err := m.failStart[n]
+	m.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	return m.update(g, n, func(p *process.Info) error {
 		if p.State.IsRunning() {
 			return faults.New(faults.AlreadyStarted, n)
@@ -111,7 +120,10 @@ func (m *memBackend) SendProcessStdin(g, n string, data []byte) error {
 	})
 }
 func (m *memBackend) ReloadConfig() (added, changed, removed []string, err error) {
-	return nil, nil, nil, nil
+	if m.reloadErr != nil {
+		return nil, nil, nil, m.reloadErr
+	}
+	return []string{"new"}, nil, nil, nil
 }
 func (m *memBackend) AddProcessGroup(name string) error {
 	for _, g := range m.Groups() {
@@ -134,7 +146,12 @@ func (m *memBackend) RemoveProcessGroup(name string) error {
 	}
 	return faults.New(faults.BadName, name)
 }
-func (m *memBackend) Shutdown() error     { return nil }
+func (m *memBackend) Shutdown() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.state = process.SupervisorShutdown
+	return nil
+}
 func (m *memBackend) Restart() error      { return nil }
 func (m *memBackend) MainLogfile() string { return m.mainLog }
 func (m *memBackend) ClearMainLog() error { return nil }
