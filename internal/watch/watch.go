@@ -158,9 +158,10 @@ func (w *Watcher) Close() error {
 // Dropped is how many events were lost because Notify was full.
 func (w *Watcher) Dropped() uint64 { return w.dropped.Load() }
 
-// WatchBinary reports changes to the executable that command names: an
-// absolute or relative path, or a bare name looked up in pathEnv (a PATH
-// value; empty means the daemon's PATH). Symbolic links are followed and
+// WatchBinary reports changes to the executable that command names: a
+// path (a relative one is taken from the daemon's working directory, so
+// callers resolve it against the program's directory first), or a bare
+// name looked up in pathEnv (a PATH value; empty means the daemon's PATH). Symbolic links are followed and
 // every link in the chain is watched, so re-pointing a link counts as a
 // change. A change is reported only when the file found at the end differs
 // from the one seen before (device, inode, size or modification time), and
