@@ -16,6 +16,12 @@ import (
 // the group and the process share that name (Supervisor's rule). Resolving
 // names and "group:*" is done by the API layer using Groups; the Backend
 // methods that act on one process take the group and process names apart.
+//
+// The API replaces the detail of BAD_NAME, ALREADY_STARTED, SPAWN_ERROR,
+// ABNORMAL_TERMINATION and NOT_RUNNING faults (and NO_FILE from
+// SendProcessStdin) with the name as the client spelled it, so the Backend
+// need not guess it. A Backend may also implement BatchBackend to run
+// group starts and stops exactly as Supervisor orders them.
 type Backend interface {
 	// Identifier is [supervisord] identifier.
 	Identifier() string

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -275,6 +276,8 @@ func TestHostileInput(t *testing.T) {
 	}
 
 	// 100 MB announced: refused before it is read.
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	status, _, err := post(t, f.url, &endless{n: 100 << 20}, 100<<20)
 	if err == nil && status != 413 {
 		t.Errorf("100 MB body: status %d", status)
@@ -283,6 +286,10 @@ func TestHostileInput(t *testing.T) {
 	status, _, err = post(t, f.url, &endless{n: 100 << 20}, -1)
 	if err == nil && status != 413 {
 		t.Errorf("100 MB chunked body: status %d", status)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 48<<20 {
+		t.Errorf("two 100 MB bodies allocated %d MB", grew>>20)
 	}
 	// The server still answers.
 	if v, err := call(t, f.url, "", "", "supervisor.getPID"); err != nil || v != 4242 {
