@@ -16,10 +16,16 @@ type LoadOptions struct {
 	Env map[string]string
 	// Hostname supplies %(host_node_name)s; "" means os.Hostname().
 	Hostname string
+	// Overrides are [supervisord] options given on the daemon's command
+	// line (e.g. "loglevel" for -e); they replace the file's values and
+	// are checked by the same rules, reported at "command line".
+	Overrides map[string]string
 
 	// includeRoot, when set, restricts the files that includes and
 	// envFiles may read to this directory (for fuzzing).
 	includeRoot string
+	// maxNumprocs, when set, lowers the numprocs bound (for fuzzing).
+	maxNumprocs int
 }
 
 type loader struct {
@@ -133,6 +139,17 @@ func (l *loader) load(path string) *Config {
 		l.errorf(Pos{File: path}, "", "", ".ini file does not include supervisord section")
 		sup = newSection("supervisord", Pos{File: path})
 	}
+	if len(l.opts.Overrides) > 0 {
+		cwd, _ := os.Getwd()
+		keys := make([]string, 0, len(l.opts.Overrides))
+		for k := range l.opts.Overrides {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sup.set(k, &iniValue{text: l.opts.Overrides[k], pos: Pos{File: "command line"}, dir: cwd})
+		}
+	}
 	l.checkSections()
 	l.supervisord(sup, &cfg.Supervisord)
 	l.rpcInterfaces()
@@ -159,6 +176,9 @@ func (l *loader) include(v *iniValue, base string, stack []string) {
 		pattern := pat
 		if !filepath.IsAbs(pattern) {
 			pattern = filepath.Join(base, pattern)
+		}
+		if !l.readable(pattern) {
+			continue
 		}
 		matches, err := pyGlob(pattern)
 		if err != nil {

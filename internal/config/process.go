@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// maxNumprocs bounds numprocs so a typo cannot exhaust memory.
+const maxNumprocs = 100000
+
 // processes builds the process instances of a [program:x],
 // [eventlistener:x] or [fcgi-program:x] section for group groupName,
 // following the reference's order of reads so the same expansions are
@@ -67,6 +70,13 @@ func (l *loader) processes(sec *iniSection, groupName string, kind GroupKind) []
 	}
 	if numprocs > 1 && !strings.Contains(processName, "%(process_num)") {
 		l.errorf(pnRaw.pos, name, "process_name", "%%(process_num) must be present within process_name when numprocs > 1")
+	}
+	limit := maxNumprocs
+	if l.opts.maxNumprocs > 0 {
+		limit = l.opts.maxNumprocs
+	}
+	if numprocs > limit {
+		l.errorf(sec.pos, name, "numprocs", "numprocs %d is more than %d", numprocs, limit)
 	}
 	if stopasgroup && !killasgroup {
 		l.errorf(sec.pos, name, "killasgroup", "Cannot set stopasgroup=true and killasgroup=false")
