@@ -558,10 +558,11 @@ func (l *loader) auth(sc scope) (string, string) {
 func (l *loader) clientSection(path, text string) Supervisorctl {
 	doc := newDoc()
 	parseINI(doc, path, l.mainDir, text)
-	return clientFromDoc(doc, l.mainDir, l.opts)
+	out, _ := clientFromDoc(doc, l.mainDir, l.opts)
+	return out
 }
 
-func clientFromDoc(doc *iniDoc, here string, opts LoadOptions) Supervisorctl {
+func clientFromDoc(doc *iniDoc, here string, opts LoadOptions) (Supervisorctl, Errors) {
 	out := Supervisorctl{Prompt: "supervisor"}
 	sec := doc.sections["supervisorctl"]
 	if sec == nil {
@@ -584,7 +585,7 @@ func clientFromDoc(doc *iniDoc, here string, opts LoadOptions) Supervisorctl {
 	if h := cl.str(sc, "history_file", n, ""); h != "" {
 		out.HistoryFile = normalizePath(h)
 	}
-	return out
+	return out, cl.errs
 }
 
 // LoadClient reads the [supervisorctl] section of the file at path the way
@@ -603,7 +604,10 @@ func LoadClient(path string, opts LoadOptions) (*Supervisorctl, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	out := clientFromDoc(doc, filepath.Dir(abs), opts)
+	out, errs := clientFromDoc(doc, filepath.Dir(abs), opts)
+	if len(errs) > 0 {
+		return nil, errs
+	}
 	return &out, nil
 }
 
