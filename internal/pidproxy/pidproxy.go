@@ -35,19 +35,17 @@ exits when the command does.
 Usage: %s <pidfile name> <command> [<cmdarg1> ...]
 `
 
-// Main runs pidproxy with args as in os.Args (args[0] is the program name)
-// and returns the exit status. The command inherits the standard input of
-// the process; its output goes to stdout and stderr.
+// Main runs pidproxy with its arguments (the pidfile, the command and the
+// command's arguments, without the program name) and returns the exit
+// status. The command inherits the standard input of the process; its
+// output goes to stdout and stderr.
 func Main(args []string, stdout, stderr io.Writer) int {
-	prog := "pidproxy"
-	if len(args) > 0 {
-		prog = args[0]
-	}
-	if len(args) < 3 {
+	const prog = "pidproxy"
+	if len(args) < 2 {
 		fmt.Fprintf(stdout, usage+"\n", prog)
 		return 1
 	}
-	pidfile, cmdargs := args[1], args[2:]
+	pidfile, cmdargs := args[0], args[1:]
 
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, relayed...)

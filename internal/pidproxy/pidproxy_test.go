@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 		if len(os.Args) > 1 && os.Args[1] == "child" {
 			os.Exit(child(os.Args[2]))
 		}
-		os.Exit(Main(os.Args, os.Stdout, os.Stderr))
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -183,10 +183,10 @@ func TestMissingPidfile(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := Main([]string{"/usr/bin/pidproxy", "only-a-pidfile"}, &out, &errb); code != 1 {
+	if code := Main([]string{"only-a-pidfile"}, &out, &errb); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if !strings.Contains(out.String(), "Usage: /usr/bin/pidproxy <pidfile name> <command> [<cmdarg1> ...]\n") {
+	if !strings.Contains(out.String(), "Usage: pidproxy <pidfile name> <command> [<cmdarg1> ...]\n") {
 		t.Fatalf("usage text %q", out.String())
 	}
 }
@@ -194,7 +194,7 @@ func TestUsage(t *testing.T) {
 func TestCommandNotFound(t *testing.T) {
 	var out, errb bytes.Buffer
 	dir := t.TempDir()
-	code := Main([]string{"pidproxy", filepath.Join(dir, "x.pid"), filepath.Join(dir, "no-such-command")}, &out, &errb)
+	code := Main([]string{filepath.Join(dir, "x.pid"), filepath.Join(dir, "no-such-command")}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "no-such-command") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
