@@ -54,6 +54,10 @@ func helper(args []string) int {
 	case "block": // until stdin reaches EOF; opens no descriptors
 		io.Copy(io.Discard, os.Stdin)
 		return 0
+	case "ready-block": // say so once started, then block
+		os.Stdout.WriteString("ready\n")
+		io.Copy(io.Discard, os.Stdin)
+		return 0
 	case "info":
 		cwd, _ := os.Getwd()
 		groups, _ := syscall.Getgroups()

@@ -132,6 +132,7 @@ func readInfo(t *testing.T, p *proc) childInfo {
 }
 
 func TestStartArgvEnvDirUmask(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ourCwd, _ := os.Getwd()
 	ourUmask := umaskOf("self")
@@ -168,6 +169,7 @@ func TestStartArgvEnvDirUmask(t *testing.T) {
 }
 
 func TestStartDefaults(t *testing.T) {
+	t.Parallel()
 	// No directory, umask or user: the child inherits ours; no setpgid
 	// leaves it in our process group.
 	spec := helperSpec(t, "info")
@@ -190,6 +192,7 @@ func TestStartDefaults(t *testing.T) {
 }
 
 func TestStdoutAndStderrPipes(t *testing.T) {
+	t.Parallel()
 	p := start(t, helperSpec(t, "echo"))
 	if p.Stderr == nil {
 		t.Fatal("no stderr pipe")
@@ -206,6 +209,7 @@ func TestStdoutAndStderrPipes(t *testing.T) {
 }
 
 func TestRedirectStderr(t *testing.T) {
+	t.Parallel()
 	spec := helperSpec(t, "echo")
 	spec.RedirectStderr = true
 	p := start(t, spec)
@@ -219,6 +223,7 @@ func TestRedirectStderr(t *testing.T) {
 }
 
 func TestStdinPipe(t *testing.T) {
+	t.Parallel()
 	spec := helperSpec(t, "cat")
 	spec.Stdin = true
 	p := start(t, spec)
@@ -240,6 +245,7 @@ func TestStdinPipe(t *testing.T) {
 }
 
 func TestExitStatus(t *testing.T) {
+	t.Parallel()
 	p := start(t, helperSpec(t, "exit", "3"))
 	if code := p.exitCode(); code != 3 {
 		t.Errorf("exit %d, want 3", code)
@@ -262,6 +268,17 @@ func openFds(t *testing.T, pid int) map[int]string {
 	return fds
 }
 
+// waitReady reads the helper's "ready" line: past that point the runtime
+// (and any dynamic loader) has finished opening and closing its own files.
+func waitReady(t *testing.T, p *proc) {
+	t.Helper()
+	p.Stdout.SetReadDeadline(time.Now().Add(waitLimit))
+	buf := make([]byte, len("ready\n"))
+	if _, err := io.ReadFull(p.Stdout, buf); err != nil || string(buf) != "ready\n" {
+		t.Fatalf("helper said %q: %v", buf, err)
+	}
+}
+
 // checkOnlyStdio starts a blocking helper and checks it has fds 0-2 only.
 func checkOnlyStdio(t *testing.T, spec Spec) {
 	t.Helper()
@@ -270,8 +287,7 @@ func checkOnlyStdio(t *testing.T, spec Spec) {
 	// use unless told not to look at cgroups.
 	spec.Env = append(spec.Env, "GODEBUG=containermaxprocs=0,updatemaxprocs=0")
 	p := start(t, spec)
-	// The child has exec'd by the time Start returns: whatever it holds
-	// now came through exec.
+	waitReady(t, p)
 	fds := openFds(t, p.Pid)
 	p.Stdin.Close()
 	if code := p.exitCode(); code != 0 {
@@ -297,9 +313,10 @@ func TestNoDescriptorLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Close(fd)
-	spec := helperSpec(t, "block")
+	spec := helperSpec(t, "ready-block")
 	spec.Stdin = true
 	p := start(t, spec)
+	waitReady(t, p)
 	leaked := openFds(t, p.Pid)[fd]
 	p.Stdin.Close()
 	p.exitCode()
@@ -322,9 +339,9 @@ func TestNoDescriptorLeaks(t *testing.T) {
 	}
 	defer ln.Close()
 
-	t.Run("plain", func(t *testing.T) { checkOnlyStdio(t, helperSpec(t, "block")) })
+	t.Run("plain", func(t *testing.T) { checkOnlyStdio(t, helperSpec(t, "ready-block")) })
 	t.Run("dir and umask", func(t *testing.T) {
-		spec := helperSpec(t, "block")
+		spec := helperSpec(t, "ready-block")
 		spec.Dir = "/"
 		spec.Umask = 0o22
 		checkOnlyStdio(t, spec)
@@ -332,6 +349,7 @@ func TestNoDescriptorLeaks(t *testing.T) {
 }
 
 func TestGroupKillReachesGrandchild(t *testing.T) {
+	t.Parallel()
 	spec := helperSpec(t, "grandchild")
 	spec.Stdin = true
 	p := start(t, spec)
@@ -374,6 +392,7 @@ func TestGroupKillReachesGrandchild(t *testing.T) {
 }
 
 func TestFd0Socket(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
 	if err != nil {
 		t.Fatal(err)
@@ -400,6 +419,7 @@ func TestFd0Socket(t *testing.T) {
 }
 
 func TestStartResolvesFromEnvPath(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	exe, _ := os.Executable()
 	if err := os.Symlink(exe, filepath.Join(dir, "helper-bin")); err != nil {
@@ -566,6 +586,7 @@ func TestUserCredential(t *testing.T) {
 }
 
 func TestSameUserIsNoSwitch(t *testing.T) {
+	t.Parallel()
 	spec := helperSpec(t, "info")
 	uid := uint32(os.Getuid())
 	spec.Cred = &syscall.Credential{Uid: uid, Gid: 12345, Groups: []uint32{12345}}

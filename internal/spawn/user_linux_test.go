@@ -61,6 +61,7 @@ func worldExecutableHelper(t *testing.T) (dir, exe string) {
 
 func TestSwitchUser(t *testing.T) {
 	requireRoot(t)
+	t.Parallel()
 	dir, exe := worldExecutableHelper(t)
 	spec := Spec{
 		Argv:    []string{exe, "info"},
@@ -96,6 +97,7 @@ func TestSwitchUser(t *testing.T) {
 
 func TestSwitchUserFailures(t *testing.T) {
 	requireRoot(t)
+	t.Parallel()
 	dir, exe := worldExecutableHelper(t)
 	private := filepath.Join(dir, "private")
 	if err := os.Mkdir(private, 0o700); err != nil {
