@@ -203,9 +203,14 @@ func (d *daemon) run(cfg *config.Config) int {
 // It returns the configuration to restart with, or nil and the exit code.
 func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, notes []string) (*config.Config, int) {
 	sc := cfg.Supervisord
+	// The daemon's stdout is shared by the log echo and by programs that
+	// log to /dev/stdout; one bounded buffer keeps their lines whole and
+	// keeps a stuck console from stopping the daemon.
+	outputs := logfile.NewOutputs(d.stdout, d.stderr, logfile.OutputsOptions{})
+	defer outputs.Close(2 * time.Second)
 	var echo io.Writer
 	if sc.Nodaemon && !sc.Silent && d.ready == nil {
-		echo = d.stdout
+		echo = outputs.Stdout
 	}
 	mainLog, err := logfile.NewDaemonLog(sc, echo, logfile.DaemonLogOptions{})
 	if err != nil {
@@ -220,8 +225,6 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 	for _, n := range notes {
 		log.Info(n)
 	}
-	outputs := logfile.NewOutputs(os.Stdout, os.Stderr, logfile.OutputsOptions{Logger: log})
-	defer outputs.Close(2 * time.Second)
 	for _, f := range cfg.Files[1:] {
 		log.Info(fmt.Sprintf("Included extra file %q during parsing", f))
 	}

@@ -50,7 +50,7 @@ func (s *Supervisor) setLatest(cfg *config.Config) {
 func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 	snap := s.snap.Load()
 	if snap == nil || s.dirty.Load() {
-		err := s.do(context.Background(), func(l *loop) { l.publish() })
+		err := s.do(context.Background(), func(l *loop) { l.publishSnapshot() })
 		if err == nil || snap == nil {
 			snap = s.snap.Load()
 		}
@@ -73,7 +73,7 @@ func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 }
 
 // publish rebuilds the snapshot if anything changed since the last one.
-func (l *loop) publish() {
+func (l *loop) publishSnapshot() {
 	if !l.s.dirty.Load() && l.s.snap.Load() != nil {
 		return
 	}

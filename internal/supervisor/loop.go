@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"supervisord/internal/config"
+	"supervisord/internal/events"
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
 	"supervisord/internal/reaper"
@@ -38,12 +39,10 @@ type loop struct {
 	armedAt time.Time
 	env     []string
 	now     time.Time // the time of the step being processed
-	exits   chan exitNote
-}
 
-// exitNote is how a capture goroutine tells the loop nothing; reserved for
-// output events. (Exits are learnt by reaping.)
-type exitNote struct{}
+	bus         *events.Bus
+	listenerOut chan listenerOutput
+}
 
 type group struct {
 	cfg    *config.Group
@@ -83,8 +82,11 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 		of:     map[*process.Proc]*proc{},
 		mood:   process.SupervisorRunning,
 		env:    childBaseEnv(s.opts.Environ, cfg),
-		exits:  make(chan exitNote, 1),
+		bus:    events.NewBus(cfg.Supervisord.Identifier),
+
+		listenerOut: make(chan listenerOutput, 64),
 	}
+	l.now = time.Now()
 	for _, gc := range cfg.Groups {
 		l.addGroup(gc)
 	}
@@ -115,6 +117,11 @@ func (l *loop) addGroup(gc *config.Group) bool {
 	if _, ok := l.byName[gc.Name]; ok {
 		return false
 	}
+	if gc.Kind == config.KindEventListener && gc.Pool != nil {
+		if err := l.addPool(gc); err != nil {
+			l.Log(config.LevelError, err.Error())
+		}
+	}
 	g := &group{cfg: gc, byName: map[string]*proc{}}
 	for _, pc := range gc.Processes {
 		p := &proc{Proc: process.New(pc), g: g}
@@ -132,6 +139,7 @@ func (l *loop) addGroup(gc *config.Group) bool {
 		return a.Name < b.Name
 	})
 	l.markDirty()
+	l.publish(events.ProcessGroupAddedEvent(gc.Name))
 	return true
 }
 
@@ -150,7 +158,9 @@ func (l *loop) removeGroup(name string) {
 			p.outs.close()
 		}
 	}
+	l.bus.RemovePool(name)
 	l.markDirty()
+	l.publish(events.ProcessGroupRemovedEvent(name))
 }
 
 func (l *loop) markDirty() { l.s.dirty.Store(true) }
@@ -163,6 +173,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	l.timer.Stop()
 	defer l.timer.Stop()
 	ctxDone := ctx.Done()
+	l.now = time.Now()
+	l.publish(events.SupervisorRunningEvent())
 	for {
 		l.now = time.Now()
 		l.step()
@@ -182,6 +194,14 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 			l.handleSignal(sig.(syscall.Signal))
 		case <-l.timer.C:
 			l.armedAt = time.Time{}
+			l.now = time.Now()
+			l.apply(l.bus.Tick(l.now))
+		case ev := <-l.s.sink.ch:
+			l.now = time.Now()
+			l.outputEvent(ev)
+		case out := <-l.listenerOut:
+			l.now = time.Now()
+			l.apply(l.bus.Feed(out.group, out.name, out.data, l.now))
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -227,6 +247,9 @@ func (l *loop) arm() {
 	}
 	if l.stopping {
 		consider(l.lastReport.Add(3 * time.Second))
+	}
+	if t, ok := l.bus.NextTick(l.now); ok {
+		consider(t)
 	}
 	if next.IsZero() {
 		if !l.armedAt.IsZero() {
@@ -326,6 +349,7 @@ func (l *loop) requestShutdown(mood process.SupervisorState) {
 		l.stopping = true
 		l.stopGroups = append([]*group(nil), l.groups...)
 		l.lastReport = time.Time{}
+		l.publish(events.SupervisorStoppingEvent())
 	}
 }
 
@@ -417,7 +441,11 @@ func (l *loop) Log(level config.Level, msg string) {
 func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool) {
 	l.markDirty()
 	p := l.of[pp]
-	if p == nil || len(p.waiters) == 0 {
+	if p == nil {
+		return
+	}
+	l.stateEvent(p, from, expected)
+	if len(p.waiters) == 0 {
 		return
 	}
 	kept := p.waiters[:0]
@@ -478,9 +506,4 @@ func (p *proc) wait(kind waitKind) chan error {
 	}
 	p.waiters = append(p.waiters, waiter{kind: kind, ch: ch})
 	return ch
-}
-
-// emitRemoteComm publishes a REMOTE_COMMUNICATION event.
-func (l *loop) emitRemoteComm(typ, data string) {
-	l.Log(config.LevelDebug, fmt.Sprintf("remote communication event: type %q, %d bytes", typ, len(data)))
 }

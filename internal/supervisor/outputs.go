@@ -40,11 +40,15 @@ func openOutputs(l *loop, c *config.Process) (*outputs, error) {
 
 // capture copies one child pipe into its stream until EOF or until the
 // pipe is closed after the child's exit.
-func (o *outputs) capture(r *os.File, which streamKind, pid int) {
+func (o *outputs) capture(r *os.File, which streamKind, pid int, tee func([]byte)) {
 	defer r.Close()
 	s := o.stdout
 	if which == streamStderr && o.stderr != nil {
 		s = o.stderr
+	}
+	if tee != nil {
+		s.Capture(teeReader{r: r, send: tee}, pid)
+		return
 	}
 	s.Capture(r, pid)
 }

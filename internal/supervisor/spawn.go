@@ -97,7 +97,17 @@ func (l *loop) spawnFailure(p *proc, spec spawn.Spec, msg string) (int, error) {
 
 func (l *loop) adopt(p *proc, child *spawn.Child) {
 	l.byPid[child.Pid] = p
-	p.io = startIO(child, p.outs)
+	var tee func([]byte)
+	if p.g.cfg.Kind == config.KindEventListener {
+		group, name, pid, ch, done := p.g.cfg.Name, p.Config.Name, child.Pid, l.listenerOut, l.s.done
+		tee = func(b []byte) {
+			select {
+			case ch <- listenerOutput{group: group, name: name, pid: pid, data: b}:
+			case <-done:
+			}
+		}
+	}
+	p.io = startIO(child, p.outs, tee)
 	l.markDirty()
 }
 
@@ -158,15 +168,17 @@ type childIO struct {
 // for data still in the pipe or written by a grandchild that holds it.
 const drainGrace = time.Second
 
-func startIO(child *spawn.Child, outs *outputs) *childIO {
+// startIO starts capturing a child's output; tee, when set, also gets
+// every piece of stdout (event listeners' protocol).
+func startIO(child *spawn.Child, outs *outputs, tee func([]byte)) *childIO {
 	io := &childIO{stdin: child.Stdin, closed: make(chan struct{})}
 	if child.Stdout != nil {
 		io.reads = append(io.reads, child.Stdout)
-		go outs.capture(child.Stdout, streamStdout, child.Pid)
+		go outs.capture(child.Stdout, streamStdout, child.Pid, tee)
 	}
 	if child.Stderr != nil {
 		io.reads = append(io.reads, child.Stderr)
-		go outs.capture(child.Stderr, streamStderr, child.Pid)
+		go outs.capture(child.Stderr, streamStderr, child.Pid, nil)
 	}
 	return io
 }
