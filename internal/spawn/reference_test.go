@@ -2,10 +2,15 @@ package spawn
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // referencePython is the interpreter that has Supervisor's own modules.
@@ -125,6 +130,74 @@ json.dump(out, sys.stdout)
 	for i, s := range inputs {
 		if got := pyRepr(s); got != ref[i] {
 			t.Errorf("pyRepr(%q) = %s, reference %s", s, got, ref[i])
+		}
+	}
+}
+
+// TestChildErrorOutputMatchesReference runs Supervisor with programs that
+// fail in the child (bad directory, exec format error) and compares what
+// their stderr logs receive with ChildError.Output for the same specs.
+func TestChildErrorOutputMatchesReference(t *testing.T) {
+	requireReference(t)
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		if os.Getenv("SUPERVISORD_REQUIRE_REFERENCE") == "1" {
+			t.Fatal("reference supervisord missing")
+		}
+		t.Skip("skipping: /usr/bin/supervisord is not installed")
+	}
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(garbage, []byte("\x00\x01junk"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`[supervisord]
+logfile=%[1]s/supervisord.log
+pidfile=%[1]s/supervisord.pid
+[program:badcd]
+command=/bin/true
+directory=/nope
+startretries=0
+stderr_logfile=%[1]s/badcd.err
+[program:badexec]
+command=%[2]s
+startretries=0
+stderr_logfile=%[1]s/badexec.err
+`, dir, garbage)
+	if err := os.WriteFile(filepath.Join(dir, "supervisord.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/usr/bin/supervisord", "-n", "-c", filepath.Join(dir, "supervisord.conf"))
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+
+	specs := map[string]Spec{
+		"badcd":   {Argv: []string{"/bin/true"}, Path: "/bin/true", Dir: "/nope", Umask: -1},
+		"badexec": {Argv: []string{garbage}, Path: garbage, Umask: -1},
+	}
+	for name, spec := range specs {
+		_, err := Start(spec)
+		var ce *ChildError
+		if !errors.As(err, &ce) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		logPath := filepath.Join(dir, name+".err")
+		deadline := time.Now().Add(waitLimit)
+		var got []byte
+		for {
+			got, _ = os.ReadFile(logPath)
+			if strings.Contains(string(got), "not spawned\n") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if string(got) != ce.Output() {
+			t.Errorf("%s: reference wrote %q, we say %q", name, got, ce.Output())
 		}
 	}
 }
