@@ -3,6 +3,8 @@ package cli
 import (
 	"io"
 
+	"supervisord/internal/confecho"
+
 	"supervisord/internal/ctl"
 	"supervisord/internal/pidproxy"
 	"supervisord/internal/service"
@@ -17,7 +19,8 @@ func runPidproxy(args []string, stdout, stderr io.Writer) int {
 }
 
 func runConfEcho(stdout io.Writer) int {
-	return confEcho(stdout)
+	io.WriteString(stdout, confecho.Sample())
+	return 0
 }
 
 func runService(prog string, args []string, stdout, stderr io.Writer) int {

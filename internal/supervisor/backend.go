@@ -109,45 +109,74 @@ func (l *loop) refuseWhenStopping() error {
 	return nil
 }
 
-// StartProcess implements rpc.Backend with the reference's checks and
-// wait rules; waiting is done on a channel the loop resolves when the
-// process reaches RUNNING or fails, with no polling.
-func (s *Supervisor) StartProcess(ctx context.Context, group, name string, wait bool) error {
-	var result error
-	var ch chan error
-	err := s.do(ctx, func(l *loop) {
-		if result = l.refuseWhenStopping(); result != nil {
-			return
-		}
-		p, err := l.find(group, name)
-		if err != nil {
-			result = err
-			return
-		}
-		if _, err := spawn.Resolve(p.Config.Command[0], l.pathEnv()); err != nil {
-			result = wrapFault(err)
-			return
-		}
-		switch {
-		case p.State.IsRunning():
-			result = faults.New(faults.AlreadyStarted, p.fullName())
-			return
-		case p.State == process.Unknown:
-			result = faults.Newf(faults.Failed, "%s is in an unknown process state", p.fullName())
-			return
-		}
-		p.Spawn(l, l.now)
-		l.reap()
-		if p.SpawnErr != "" {
-			result = faults.New(faults.SpawnError, p.fullName())
-			return
-		}
-		p.Transition(l, l.mood, l.now)
-		if wait {
-			ch = p.wait(waitRunning)
-		}
-	})
+// startOne is the loop side of startProcess: the reference's checks, the
+// spawn, and, with wait, a channel resolved when the process is RUNNING
+// or has failed.
+func (l *loop) startOne(group, name string, wait bool) (chan error, error) {
+	if err := l.refuseWhenStopping(); err != nil {
+		return nil, err
+	}
+	p, err := l.find(group, name)
 	if err != nil {
+		return nil, err
+	}
+	if p.Config.CommandError != "" {
+		return nil, faults.New(faults.NotExecutable, p.Config.CommandError)
+	}
+	if _, err := spawn.Resolve(p.Config.Command[0], l.pathEnv()); err != nil {
+		return nil, wrapFault(err)
+	}
+	switch {
+	case p.State.IsRunning():
+		return nil, faults.New(faults.AlreadyStarted, p.fullName())
+	case p.State == process.Unknown:
+		return nil, faults.Newf(faults.Failed, "%s is in an unknown process state", p.fullName())
+	}
+	p.Spawn(l, l.now)
+	l.reap()
+	if p.SpawnErr != "" {
+		return nil, faults.New(faults.SpawnError, p.fullName())
+	}
+	p.Transition(l, l.mood, l.now)
+	if !wait {
+		return nil, nil
+	}
+	return p.wait(waitRunning), nil
+}
+
+// stopOne is the loop side of stopProcess.
+func (l *loop) stopOne(group, name string, wait bool) (chan error, error) {
+	if err := l.refuseWhenStopping(); err != nil {
+		return nil, err
+	}
+	p, err := l.find(group, name)
+	if err != nil {
+		return nil, err
+	}
+	if !p.State.IsRunning() {
+		return nil, faults.New(faults.NotRunning, p.fullName())
+	}
+	if msg := p.Stop(l, l.now); msg != "" {
+		return nil, faults.New(faults.Failed, msg)
+	}
+	l.reap()
+	if !wait {
+		return nil, nil
+	}
+	ch := p.wait(waitStopped)
+	if len(p.waiters) > 0 {
+		p.StopReport(l, l.now)
+	}
+	return ch, nil
+}
+
+type oneFunc func(l *loop, group, name string, wait bool) (chan error, error)
+
+// one runs a start or stop of one process and waits as asked.
+func (s *Supervisor) one(ctx context.Context, f oneFunc, group, name string, wait bool) error {
+	var ch chan error
+	var result error
+	if err := s.do(ctx, func(l *loop) { ch, result = f(l, group, name, wait) }); err != nil {
 		return err
 	}
 	if result != nil || ch == nil {
@@ -161,48 +190,74 @@ func (s *Supervisor) StartProcess(ctx context.Context, group, name string, wait 
 	}
 }
 
-// StopProcess implements rpc.Backend.
-func (s *Supervisor) StopProcess(ctx context.Context, group, name string, wait bool) error {
-	var result error
-	var ch chan error
-	err := s.do(ctx, func(l *loop) {
-		if result = l.refuseWhenStopping(); result != nil {
-			return
+// many acts on every process in order in one step of the loop, reports
+// the failures found before acting, then reports each wait as it ends:
+// the order in which Supervisor's group and "all" operations list their
+// results.
+func (s *Supervisor) many(ctx context.Context, f oneFunc, procs []rpc.ProcessRef, wait bool, done func(int, error)) {
+	chans := make([]chan error, len(procs))
+	errs := make([]error, len(procs))
+	if err := s.do(ctx, func(l *loop) {
+		for i, p := range procs {
+			chans[i], errs[i] = f(l, p.Group, p.Name, wait)
 		}
-		p, err := l.find(group, name)
-		if err != nil {
-			result = err
-			return
+	}); err != nil {
+		for i := range procs {
+			done(i, err)
 		}
-		if !p.State.IsRunning() {
-			result = faults.New(faults.NotRunning, p.fullName())
-			return
-		}
-		if msg := p.Stop(l, l.now); msg != "" {
-			result = faults.New(faults.Failed, msg)
-			return
-		}
-		l.reap()
-		if wait {
-			ch = p.wait(waitStopped)
-			if len(p.waiters) > 0 {
-				p.StopReport(l, l.now)
-			}
-		}
-	})
-	if err != nil {
-		return err
+		return
 	}
-	if result != nil || ch == nil {
-		return result
+	type outcome struct {
+		i   int
+		err error
 	}
-	select {
-	case err := <-ch:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
+	results := make(chan outcome, len(procs))
+	pending := 0
+	for i := range procs {
+		switch {
+		case errs[i] != nil || chans[i] == nil:
+			done(i, errs[i])
+		default:
+			pending++
+			go func(i int, ch chan error) {
+				select {
+				case err := <-ch:
+					results <- outcome{i, err}
+				case <-ctx.Done():
+					results <- outcome{i, ctx.Err()}
+				}
+			}(i, chans[i])
+		}
+	}
+	for ; pending > 0; pending-- {
+		r := <-results
+		done(r.i, r.err)
 	}
 }
+
+// StartProcess implements rpc.Backend with the reference's checks and
+// wait rules; waiting is done on a channel the loop resolves when the
+// process reaches RUNNING or fails, with no polling.
+func (s *Supervisor) StartProcess(ctx context.Context, group, name string, wait bool) error {
+	return s.one(ctx, (*loop).startOne, group, name, wait)
+}
+
+// StopProcess implements rpc.Backend.
+func (s *Supervisor) StopProcess(ctx context.Context, group, name string, wait bool) error {
+	return s.one(ctx, (*loop).stopOne, group, name, wait)
+}
+
+// StartProcesses implements rpc.BatchBackend.
+func (s *Supervisor) StartProcesses(ctx context.Context, procs []rpc.ProcessRef, wait bool, done func(int, error)) {
+	s.many(ctx, (*loop).startOne, procs, wait, done)
+}
+
+// StopProcesses implements rpc.BatchBackend.
+func (s *Supervisor) StopProcesses(ctx context.Context, procs []rpc.ProcessRef, wait bool, done func(int, error)) {
+	s.many(ctx, (*loop).stopOne, procs, wait, done)
+}
+
+var _ rpc.BatchBackend = (*Supervisor)(nil)
 
 // SignalProcess implements rpc.Backend.
 func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error {

@@ -12,6 +12,7 @@ import (
 	"supervisord/internal/config"
 	"supervisord/internal/events"
 	"supervisord/internal/faults"
+	"supervisord/internal/fcgi"
 	"supervisord/internal/process"
 	"supervisord/internal/reaper"
 )
@@ -42,6 +43,7 @@ type loop struct {
 
 	bus         *events.Bus
 	listenerOut chan listenerOutput
+	sockets     map[string]*fcgi.Socket // fcgi-program groups' shared sockets
 }
 
 type group struct {
@@ -53,10 +55,13 @@ type group struct {
 // proc is a process and the loop's resources for it.
 type proc struct {
 	*process.Proc
-	g       *group
-	io      *childIO
-	outs    *outputs
-	waiters []waiter
+	g    *group
+	io   *childIO
+	outs *outputs
+	// holdsSocket is set while the process holds a reference on its
+	// group's fcgi socket.
+	holdsSocket bool
+	waiters     []waiter
 }
 
 type waitKind int
@@ -85,6 +90,7 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 		bus:    events.NewBus(cfg.Supervisord.Identifier),
 
 		listenerOut: make(chan listenerOutput, 64),
+		sockets:     map[string]*fcgi.Socket{},
 	}
 	l.now = time.Now()
 	for _, gc := range cfg.Groups {
@@ -116,6 +122,9 @@ func setEnv(env []string, k, v string) []string {
 func (l *loop) addGroup(gc *config.Group) bool {
 	if _, ok := l.byName[gc.Name]; ok {
 		return false
+	}
+	if gc.Kind == config.KindFcgiProgram && gc.Socket != nil {
+		l.sockets[gc.Name] = fcgi.New(*gc.Socket, l.log)
 	}
 	if gc.Kind == config.KindEventListener && gc.Pool != nil {
 		if err := l.addPool(gc); err != nil {
@@ -159,6 +168,10 @@ func (l *loop) removeGroup(name string) {
 		}
 	}
 	l.bus.RemovePool(name)
+	if sock := l.sockets[name]; sock != nil {
+		sock.Close()
+		delete(l.sockets, name)
+	}
 	l.markDirty()
 	l.publish(events.ProcessGroupRemovedEvent(name))
 }
@@ -288,6 +301,7 @@ func (l *loop) reap() {
 			p.io.exited()
 			p.io = nil
 		}
+		l.releaseSocket(p)
 		p.Exited(l, code, how, l.now)
 		l.markDirty()
 	}
@@ -424,6 +438,9 @@ func (l *loop) finish() {
 				p.outs.close()
 			}
 		}
+	}
+	for _, sock := range l.sockets {
+		sock.Close()
 	}
 	l.s.state.Store(int32(process.SupervisorShutdown))
 	if l.mood == process.SupervisorRestarting {

@@ -24,6 +24,9 @@ const ChildFailureEnv = "SUPERVISORD_CHILD_FAILURE"
 func (l *loop) Spawn(pp *process.Proc) (int, error) {
 	p := l.of[pp]
 	c := pp.Config
+	if c.CommandError != "" {
+		return 0, &process.SpawnError{Msg: c.CommandError}
+	}
 	path, err := spawn.Resolve(c.Command[0], l.pathEnv())
 	if err != nil {
 		var f *faults.Error
@@ -57,10 +60,21 @@ func (l *loop) Spawn(pp *process.Proc) (int, error) {
 	if c.User != nil {
 		spec.Cred = &syscall.Credential{Uid: c.User.Uid, Gid: c.User.Gid, Groups: c.User.Groups}
 	}
+	if sock := l.sockets[p.g.cfg.Name]; sock != nil {
+		f, err := sock.Acquire()
+		if err != nil {
+			return 0, &process.SpawnError{Msg: err.Error()}
+		}
+		spec.Fd0 = f
+		p.holdsSocket = true
+	}
 	child, err := spawn.Start(spec)
 	if err != nil {
 		var ce *spawn.ChildError
-		if errors.As(err, &ce) {
+		if !errors.As(err, &ce) {
+			l.releaseSocket(p)
+		}
+		if ce != nil {
 			return l.spawnFailure(p, spec, ce.Msg)
 		}
 		return 0, &process.SpawnError{Msg: err.Error()}
@@ -226,6 +240,20 @@ func (c *childIO) exited() {
 		if err := f.SetReadDeadline(deadline); err != nil {
 			f := f
 			time.AfterFunc(drainGrace, func() { f.Close() })
+		}
+	}
+}
+
+// releaseSocket drops p's hold on its group's fcgi socket; the last
+// release closes it.
+func (l *loop) releaseSocket(p *proc) {
+	if !p.holdsSocket {
+		return
+	}
+	p.holdsSocket = false
+	if sock := l.sockets[p.g.cfg.Name]; sock != nil {
+		if err := sock.Release(); err != nil {
+			l.Log(config.LevelWarn, err.Error())
 		}
 	}
 }

@@ -1,8 +1,0 @@
-package cli
-
-import (
-	"fmt"
-	"io"
-)
-
-func confEcho(w io.Writer) int { fmt.Fprintln(w, "pending"); return 1 }
