@@ -21,7 +21,7 @@ var Version = "0.1.0"
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if msg, ok := os.LookupEnv(supervisor.ChildFailureEnv); ok {
 		// Stand-in for a child that failed between fork and exec.
-		fmt.Fprintln(os.Stderr, msg)
+		fmt.Fprint(os.Stderr, msg)
 		return 127
 	}
 	prog := filepath.Base(args[0])

@@ -156,6 +156,11 @@ func (d *daemon) fail(format string, args ...any) int {
 
 func (d *daemon) run(cfg *config.Config) int {
 	sc := cfg.Supervisord
+	// Descriptors inherited from whoever started us must not reach the
+	// programs.
+	if err := spawn.CloseOnExecInherited(); err != nil {
+		return d.fail("%v", err)
+	}
 	if d.ready != nil {
 		if sc.Directory != "" {
 			if err := os.Chdir(sc.Directory); err != nil {

@@ -58,7 +58,7 @@ func (l *loop) Spawn(pp *process.Proc) (int, error) {
 		spec.Umask = int(*c.Umask)
 	}
 	if c.User != nil {
-		spec.Cred = &syscall.Credential{Uid: c.User.Uid, Gid: c.User.Gid, Groups: c.User.Groups}
+		spec.Cred = spawn.UserCredential(c.User.Uid, c.User.Gid, c.User.Groups)
 	}
 	if sock := l.sockets[p.g.cfg.Name]; sock != nil {
 		f, err := sock.Acquire()
@@ -75,7 +75,11 @@ func (l *loop) Spawn(pp *process.Proc) (int, error) {
 			l.releaseSocket(p)
 		}
 		if ce != nil {
-			return l.spawnFailure(p, spec, ce.Msg)
+			return l.spawnFailure(p, spec, ce.Output())
+		}
+		var se *spawn.SetupError
+		if errors.As(err, &se) {
+			return 0, &process.SpawnError{Msg: se.Spawnerr(c.Name)}
 		}
 		return 0, &process.SpawnError{Msg: err.Error()}
 	}
