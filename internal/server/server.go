@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"supervisord/internal/config"
+	"supervisord/internal/logfile"
 	"supervisord/internal/rpc"
 )
 
@@ -124,9 +125,12 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 		s.listeners = append(s.listeners, &listener{ln: ln, section: in.Section,
 			auth: credentials{user: in.Username, pass: in.Password}})
 	}
+	// The reference's start-up lines, one pair per server.
 	for _, l := range s.listeners {
+		logger.Info("RPC interface 'supervisor' initialized")
 		if l.auth.user == "" {
-			logger.Warn(fmt.Sprintf("server %q running without any HTTP authentication checking", l.section))
+			logger.Log(context.Background(), logfile.LevelCritical,
+				fmt.Sprintf("Server '%s' running without any HTTP authentication checking", l.section))
 		}
 	}
 	return s, nil
