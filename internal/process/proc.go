@@ -47,6 +47,13 @@ type ChildFailure struct {
 
 func (e *ChildFailure) Error() string { return e.Msg }
 
+// HookStarted is returned by Env.Spawn when, instead of the command, the
+// process's pre-start hook was started with Pid. The process stays
+// STARTING with the hook's pid until HookDone or Exited.
+type HookStarted struct{ Pid int }
+
+func (e *HookStarted) Error() string { return fmt.Sprintf("pre_start_hook running as pid %d", e.Pid) }
+
 // Proc is one supervised process and its state. It is owned by the
 // supervisor loop: no locks, no goroutines.
 type Proc struct {
@@ -67,7 +74,11 @@ type Proc struct {
 	// AdministrativeStop is set by Stop; SystemStop by GiveUp.
 	AdministrativeStop bool
 	SystemStop         bool
-	lastStopReport     time.Time
+	// Hook is set while Pid is the process's pre-start hook rather than
+	// its command: STARTING does not count towards startsecs until the
+	// loop reports the command spawned with HookDone.
+	Hook           bool
+	lastStopReport time.Time
 }
 
 // New returns a process in the STOPPED state.
@@ -124,11 +135,18 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 	p.ExitStatus = 0
 	p.SystemStop = false
 	p.AdministrativeStop = false
+	p.Hook = false
 	p.LastStart = now
 	p.changeState(env, Starting, true, now)
 
 	pid, err := env.Spawn(p)
 	if err != nil {
+		if hs, ok := err.(*HookStarted); ok {
+			p.Pid = hs.Pid
+			p.Hook = true
+			p.Delay = time.Time{}
+			return nil
+		}
 		if cf, ok := err.(*ChildFailure); ok && cf.Pid > 0 {
 			// The child existed; its exit is reported by the loop as a
 			// normal exit with status 127.
@@ -149,6 +167,26 @@ func (p *Proc) recordSpawned(env Env, pid int, now time.Time) {
 	env.Log(config.LevelInfo, fmt.Sprintf("spawned: '%s' with pid %d", p.Config.Name, pid))
 	p.SpawnErr = ""
 	p.Delay = now.Add(p.Config.Startsecs)
+}
+
+// HookDone switches a process whose pre-start hook succeeded over to its
+// command, started with pid: startsecs count from now. The state stays
+// STARTING.
+func (p *Proc) HookDone(env Env, pid int, now time.Time) {
+	p.Hook = false
+	p.LastStart = now
+	p.recordSpawned(env, pid, now)
+}
+
+// SpawnFailed records a failure to start the command after the
+// pre-start hook succeeded: STARTING → BACKOFF with msg as spawnerr, as
+// for a failed Spawn.
+func (p *Proc) SpawnFailed(env Env, msg string, now time.Time) {
+	p.Hook = false
+	p.Pid = 0
+	p.SpawnErr = msg
+	env.Log(config.LevelInfo, "spawnerr: "+msg)
+	p.changeState(env, Backoff, true, now)
 }
 
 // Stop is an administrative stop: send the stop signal (or leave BACKOFF
@@ -248,6 +286,7 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
 	}
 	expected := slices.Contains(p.Config.ExitCodes, es)
+	p.Hook = false
 
 	switch {
 	case p.Killing:
@@ -296,13 +335,8 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
 	if mood > SupervisorRestarting {
 		switch {
 		case state == Exited:
-			switch c.AutoRestart {
-			case config.RestartAlways:
+			if p.wantsAutorestart() && !now.Before(p.LastStop.Add(c.RestartPause)) {
 				p.Spawn(env, now)
-			case config.RestartUnexpected:
-				if !p.HasExit || !slices.Contains(c.ExitCodes, p.ExitStatus) {
-					p.Spawn(env, now)
-				}
 			}
 		case state == Stopped && p.LastStart.IsZero():
 			if c.Autostart {
@@ -316,7 +350,7 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
 	}
 	switch state {
 	case Starting:
-		if p.State == Starting && now.Sub(p.LastStart) >= c.Startsecs {
+		if p.State == Starting && !p.Hook && now.Sub(p.LastStart) >= c.Startsecs {
 			p.Delay = time.Time{}
 			p.Backoff = 0
 			p.changeState(env, Running, true, now)
@@ -340,7 +374,14 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
 // need an immediate transition; then the deadline is now or earlier.
 func (p *Proc) Deadline(mood Mood) time.Time {
 	switch p.State {
+	case Exited:
+		if mood > SupervisorRestarting && p.Config.RestartPause > 0 && p.wantsAutorestart() {
+			return p.LastStop.Add(p.Config.RestartPause)
+		}
 	case Starting:
+		if p.Hook {
+			return time.Time{}
+		}
 		return p.LastStart.Add(p.Config.Startsecs)
 	case Backoff:
 		if p.Backoff > p.Config.Startretries {
@@ -353,6 +394,17 @@ func (p *Proc) Deadline(mood Mood) time.Time {
 		return p.Delay
 	}
 	return time.Time{}
+}
+
+// wantsAutorestart reports whether autorestart applies to the last exit.
+func (p *Proc) wantsAutorestart() bool {
+	switch p.Config.AutoRestart {
+	case config.RestartAlways:
+		return true
+	case config.RestartUnexpected:
+		return !p.HasExit || !slices.Contains(p.Config.ExitCodes, p.ExitStatus)
+	}
+	return false
 }
 
 // StopReport logs "waiting for x to stop" at most every two seconds while
@@ -429,6 +481,11 @@ func Describe(i Info) string {
 	case Stopped, Exited:
 		if i.Start != 0 {
 			return time.Unix(i.Stop, 0).Format("Jan 02 03:04 PM")
+		}
+		if i.State == Stopped && i.SpawnErr != "" {
+			// Why it has not started yet (waiting for dependencies);
+			// the reference never sets spawnerr before a first start.
+			return i.SpawnErr
 		}
 		return "Not started"
 	}

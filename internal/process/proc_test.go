@@ -266,3 +266,92 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+func TestRestartPause(t *testing.T) {
+	tests := []struct {
+		name      string
+		pause     time.Duration
+		exitAt    float64
+		checkAt   float64
+		wantState State
+		wantDue   time.Time
+	}{
+		{"no pause restarts at once", 0, 5, 5, Starting, at(5).Add(time.Second)},
+		{"within the pause waits", 2 * time.Second, 5, 6.9, Exited, at(7)},
+		{"after the pause restarts", 2 * time.Second, 5, 7, Starting, at(8)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			p := newProc(func(c *config.Process) { c.RestartPause = tt.pause; c.AutoRestart = config.RestartAlways })
+			p.Spawn(r, at(0))
+			p.Transition(r, SupervisorRunning, at(1))
+			p.Exited(r, 0, "exit status 0", at(tt.exitAt))
+			p.Transition(r, SupervisorRunning, at(tt.checkAt))
+			if p.State != tt.wantState {
+				t.Fatalf("state %s, want %s", p.State, tt.wantState)
+			}
+			if got := p.Deadline(SupervisorRunning); !got.Equal(tt.wantDue) {
+				t.Fatalf("deadline %v, want %v", got, tt.wantDue)
+			}
+		})
+	}
+}
+
+// hookEnv starts a hook on the first spawn of each start.
+type hookEnv struct{ recorder }
+
+func (h *hookEnv) Spawn(p *Proc) (int, error) {
+	h.nextPid++
+	return 0, &HookStarted{Pid: h.nextPid}
+}
+
+func TestPreStartHook(t *testing.T) {
+	tests := []struct {
+		name      string
+		hookOK    bool
+		wantState State
+		wantPid   int
+	}{
+		{"hook succeeds then startsecs count from the command", true, Running, 7},
+		{"hook fails like a quick exit", false, Backoff, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &hookEnv{}
+			p := newProc(nil)
+			p.Spawn(r, at(0))
+			if p.State != Starting || !p.Hook || p.Pid != 1 || !p.Deadline(SupervisorRunning).IsZero() {
+				t.Fatalf("after spawn: %s hook=%v pid=%d", p.State, p.Hook, p.Pid)
+			}
+			p.Transition(r, SupervisorRunning, at(5))
+			if p.State != Starting {
+				t.Fatalf("hook counted as startsecs: %s", p.State)
+			}
+			if tt.hookOK {
+				p.HookDone(r, 7, at(5))
+				p.Transition(r, SupervisorRunning, at(5.5))
+				if p.State != Starting {
+					t.Fatalf("running before startsecs: %s", p.State)
+				}
+				p.Transition(r, SupervisorRunning, at(6))
+			} else {
+				p.Exited(r, 1, "exit status 1", at(0.5))
+			}
+			if p.State != tt.wantState || p.Pid != tt.wantPid || p.Hook {
+				t.Fatalf("got %s pid %d hook=%v", p.State, p.Pid, p.Hook)
+			}
+		})
+	}
+}
+
+func TestDescribeWaitingProcess(t *testing.T) {
+	i := Info{Name: "a", State: Stopped, SpawnErr: "waiting for b"}
+	if got := Describe(i); got != "waiting for b" {
+		t.Fatalf("got %q", got)
+	}
+	i.SpawnErr = ""
+	if got := Describe(i); got != "Not started" {
+		t.Fatalf("got %q", got)
+	}
+}
