@@ -378,6 +378,88 @@ priority=10
 			},
 		},
 		{
+			name: "group_started_and_stopped_over_rpc_by_priority",
+			programs: `
+[group:crew]
+programs=bravo,alpha,charlie
+
+[program:alpha]
+command=sleep 1000
+priority=20
+autostart=false
+
+[program:bravo]
+command=sleep 1000
+priority=30
+autostart=false
+
+[program:charlie]
+command=sleep 1000
+priority=10
+autostart=false
+`,
+			// The reference reports RUNNING in programs= order on its next
+			// tick, whatever order the children were spawned in; only the
+			// spawn order follows priority.
+			mode:    perProcess,
+			ordered: []string{"spawned:"},
+			drive: func(r *run) {
+				r.call("supervisor.startProcessGroup", "crew", true)
+				r.waitFor("success:", 3)
+				r.call("supervisor.stopProcessGroup", "crew", true)
+				r.waitFor("stopped:", 3)
+			},
+			want: []string{
+				"INFO spawned: 'charlie' with pid N",
+				"INFO spawned: 'alpha' with pid N",
+				"INFO spawned: 'bravo' with pid N",
+				"INFO success: bravo " + up1,
+				"INFO success: alpha " + up1,
+				"INFO success: charlie " + up1,
+				"WARN stopped: bravo (terminated by SIGTERM)",
+				"WARN stopped: alpha (terminated by SIGTERM)",
+				"WARN stopped: charlie (terminated by SIGTERM)",
+			},
+		},
+		{
+			name: "sighup_restarts_everything",
+			programs: `
+[program:one]
+command=sleep 1000
+priority=1
+startsecs=0
+
+[program:two]
+command=sleep 1000
+priority=2
+startsecs=0
+`,
+			drive: func(r *run) {
+				r.waitFor("success:", 2)
+				if err := syscall.Kill(r.d.Pid(), syscall.SIGHUP); err != nil {
+					r.t.Fatal(err)
+				}
+				r.waitFor("success:", 4)
+				r.waitReady()
+			},
+			want: []string{
+				"INFO spawned: 'one' with pid N",
+				"INFO spawned: 'two' with pid N",
+				"INFO success: one " + up0,
+				"INFO success: two " + up0,
+				"INFO waiting for one, two to die",
+				"WARN stopped: two (terminated by SIGTERM)",
+				"WARN stopped: one (terminated by SIGTERM)",
+				"INFO spawned: 'one' with pid N",
+				"INFO spawned: 'two' with pid N",
+				"INFO success: one " + up0,
+				"INFO success: two " + up0,
+				"INFO waiting for one, two to die",
+				"WARN stopped: two (terminated by SIGTERM)",
+				"WARN stopped: one (terminated by SIGTERM)",
+			},
+		},
+		{
 			name: "sigkill_crash_restarts",
 			programs: `
 [program:crashy]

@@ -137,18 +137,23 @@ func SpawnedPids(text string) []int {
 }
 
 // FirstShutdownReport drops every "waiting for ... to die" line after the
-// first. The first is written as soon as shutdown begins and names every
-// process not yet stopped; later ones repeat on a timer, so how many there
-// are depends on how long the children take to die.
+// first of each shutdown (a shutdown ends when something is spawned again,
+// as after a SIGHUP restart). The first is written as soon as shutdown
+// begins and names every process not yet stopped; later ones repeat on a
+// timer, so how many there are depends on how long the children take to
+// die.
 func FirstShutdownReport(evs []Event) []Event {
 	out := make([]Event, 0, len(evs))
 	seen := false
 	for _, e := range evs {
-		if strings.HasPrefix(e.Text, "waiting for ") && strings.HasSuffix(e.Text, " to die") {
+		switch {
+		case strings.HasPrefix(e.Text, "waiting for ") && strings.HasSuffix(e.Text, " to die"):
 			if seen {
 				continue
 			}
 			seen = true
+		case strings.HasPrefix(e.Text, "spawned: "), strings.HasPrefix(e.Text, "spawnerr: "):
+			seen = false
 		}
 		out = append(out, e)
 	}

@@ -48,12 +48,17 @@ func TestFirstShutdownReport(t *testing.T) {
 		"2024-01-02 03:04:05,100 WARN stopped: b (terminated by SIGTERM)",
 		"2024-01-02 03:04:08,100 INFO waiting for a to die",
 		"2024-01-02 03:04:09,100 WARN stopped: a (terminated by SIGKILL)",
+		"2024-01-02 03:04:10,000 INFO spawned: 'a' with pid 9",
+		"2024-01-02 03:04:11,000 INFO waiting for a to die",
+		"2024-01-02 03:04:14,000 INFO waiting for a to die",
 	}, "\n"))
 	got := Strings(FirstShutdownReport(evs))
 	want := []string{
 		"INFO waiting for a, b to die",
 		"WARN stopped: b (terminated by SIGTERM)",
 		"WARN stopped: a (terminated by SIGKILL)",
+		"INFO spawned: 'a' with pid N",
+		"INFO waiting for a to die",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
