@@ -16,7 +16,8 @@ import (
 
 // snapshot is an immutable copy of every active group's process rows.
 type snapshot struct {
-	groups []rpc.GroupSnapshot
+	groups   []rpc.GroupSnapshot
+	restarts map[string]uint64 // starts after the first, by "group:name"
 }
 
 // Identifier implements rpc.Backend.
@@ -78,12 +79,19 @@ func (l *loop) publishSnapshot() {
 		return
 	}
 	l.s.dirty.Store(false)
-	snap := &snapshot{groups: make([]rpc.GroupSnapshot, len(l.groups))}
+	snap := &snapshot{groups: make([]rpc.GroupSnapshot, len(l.groups)), restarts: map[string]uint64{}}
 	now := time.Now()
 	for i, g := range l.groups {
 		gs := rpc.GroupSnapshot{Name: g.cfg.Name, Priority: g.cfg.Priority, Processes: make([]process.Info, len(g.procs))}
 		for j, p := range g.procs {
-			gs.Processes[j] = p.Info(now)
+			info := p.Info(now)
+			if p.Config.Liveness != nil {
+				info.Health = p.health.String()
+			}
+			gs.Processes[j] = info
+			if p.spawns > 1 {
+				snap.restarts[p.fullKey()] = p.spawns - 1
+			}
 		}
 		snap.groups[i] = gs
 	}
@@ -132,6 +140,12 @@ func (l *loop) startOne(group, name string, wait bool) (chan error, error) {
 	case p.State == process.Unknown:
 		return nil, faults.Newf(faults.Failed, "%s is in an unknown process state", p.fullName())
 	}
+	if l.requestStartWithDeps(p) {
+		if !wait {
+			return nil, nil
+		}
+		return p.wait(waitRunning), nil
+	}
 	p.Spawn(l, l.now)
 	l.reap()
 	if p.SpawnErr != "" {
@@ -156,7 +170,8 @@ func (l *loop) stopOne(group, name string, wait bool) (chan error, error) {
 	if !p.State.IsRunning() {
 		return nil, faults.New(faults.NotRunning, p.fullName())
 	}
-	if msg := p.Stop(l, l.now); msg != "" {
+	p.pendingStart = false
+	if msg := l.stopProc(p); msg != "" {
 		return nil, faults.New(faults.Failed, msg)
 	}
 	l.reap()

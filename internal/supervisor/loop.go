@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"supervisord/internal/config"
+	"supervisord/internal/deps"
 	"supervisord/internal/events"
 	"supervisord/internal/faults"
 	"supervisord/internal/fcgi"
+	"supervisord/internal/health"
 	"supervisord/internal/process"
 	"supervisord/internal/reaper"
+	"supervisord/internal/watch"
 )
 
 // loop is the state owned by the supervisor goroutine. Nothing here is
@@ -44,6 +47,12 @@ type loop struct {
 	bus         *events.Bus
 	listenerOut chan listenerOutput
 	sockets     map[string]*fcgi.Socket // fcgi-program groups' shared sockets
+
+	aux      map[int]*auxRun // auxiliary children by pid
+	graph    *deps.Graph     // nil when no program has depends_on
+	healthCh chan health.Transition
+	watcher  *watch.Watcher // nil until a program watches files
+	watchCh  chan watch.Event
 }
 
 type group struct {
@@ -62,6 +71,21 @@ type proc struct {
 	// group's fcgi socket.
 	holdsSocket bool
 	waiters     []waiter
+
+	spawns       uint64    // Spawn calls, for the restart count
+	hookDeadline time.Time // pre_start_hook timeout
+	hookKilled   bool      // the pre_start_hook was killed at its timeout
+	stopHookPid  int       // running pre_stop_hook
+
+	// pendingStart is a start request waiting for dependencies.
+	pendingStart bool
+	// restartAfterStop starts the process again once it has stopped.
+	restartAfterStop bool
+
+	checker      *health.Checker // while RUNNING with a liveness check
+	probe        health.Probe
+	checkerSince time.Time
+	health       health.Status
 }
 
 type waitKind int
@@ -91,6 +115,10 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 
 		listenerOut: make(chan listenerOutput, 64),
 		sockets:     map[string]*fcgi.Socket{},
+
+		aux:      map[int]*auxRun{},
+		healthCh: make(chan health.Transition, 64),
+		watchCh:  make(chan watch.Event, 64),
 	}
 	l.now = time.Now()
 	for _, gc := range cfg.Groups {
@@ -147,6 +175,8 @@ func (l *loop) addGroup(gc *config.Group) bool {
 		}
 		return a.Name < b.Name
 	})
+	l.rebuildGraph()
+	l.addWatches(g)
 	l.markDirty()
 	l.publish(events.ProcessGroupAddedEvent(gc.Name))
 	return true
@@ -161,12 +191,15 @@ func (l *loop) removeGroup(name string) {
 			break
 		}
 	}
+	l.removeWatches(g)
 	for _, p := range g.procs {
 		delete(l.of, p.Proc)
+		l.stopChecker(p)
 		if p.outs != nil {
 			p.outs.close()
 		}
 	}
+	l.rebuildGraph()
 	l.bus.RemovePool(name)
 	if sock := l.sockets[name]; sock != nil {
 		sock.Close()
@@ -215,6 +248,12 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case out := <-l.listenerOut:
 			l.now = time.Now()
 			l.apply(l.bus.Feed(out.group, out.name, out.data, l.now))
+		case t := <-l.healthCh:
+			l.now = time.Now()
+			l.healthChanged(t)
+		case ev := <-l.watchCh:
+			l.now = time.Now()
+			l.watchFired(ev)
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -232,8 +271,18 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 
 // step runs every process's transition in start order.
 func (l *loop) step() {
+	l.auxTimeouts()
 	for _, g := range l.groups {
 		for _, p := range g.procs {
+			if p.restartAfterStop && p.State.IsStopped() {
+				p.restartAfterStop = false
+				if l.mood == process.SupervisorRunning {
+					p.Spawn(l, l.now)
+				}
+			}
+			if l.holdForDeps(p) {
+				continue
+			}
 			p.Transition(l, l.mood, l.now)
 			if len(p.waiters) > 0 && p.State == process.Stopping {
 				p.StopReport(l, l.now)
@@ -261,6 +310,7 @@ func (l *loop) arm() {
 	if l.stopping {
 		consider(l.lastReport.Add(3 * time.Second))
 	}
+	l.auxDeadlines(consider)
 	if t, ok := l.bus.NextTick(l.now); ok {
 		consider(t)
 	}
@@ -291,6 +341,9 @@ func (l *loop) arm() {
 func (l *loop) reap() {
 	for _, e := range reaper.Reap() {
 		code, how := reaper.Describe(e.Status)
+		if l.reapAux(e.Pid, code, how) {
+			continue
+		}
 		p := l.byPid[e.Pid]
 		if p == nil {
 			l.Log(config.LevelInfo, fmt.Sprintf("reaped unknown pid %d (%s)", e.Pid, how))
@@ -302,7 +355,11 @@ func (l *loop) reap() {
 			p.io = nil
 		}
 		l.releaseSocket(p)
-		p.Exited(l, code, how, l.now)
+		if p.Hook {
+			l.preStartHookExited(p, code, how)
+		} else {
+			p.Exited(l, code, how, l.now)
+		}
 		l.markDirty()
 	}
 }
@@ -362,6 +419,12 @@ func (l *loop) requestShutdown(mood process.SupervisorState) {
 	if !l.stopping {
 		l.stopping = true
 		l.stopGroups = append([]*group(nil), l.groups...)
+		for _, g := range l.groups {
+			for _, p := range g.procs {
+				p.pendingStart = false
+				p.restartAfterStop = false
+			}
+		}
 		l.lastReport = time.Time{}
 		l.publish(events.SupervisorStoppingEvent())
 	}
@@ -410,9 +473,12 @@ func joinComma(names []string) string {
 func (g *group) stopAll(l *loop, now time.Time) {
 	for i := len(g.procs) - 1; i >= 0; i-- {
 		p := g.procs[i]
+		if l.stopDependentsFirst(p) {
+			continue
+		}
 		switch p.State {
 		case process.Running, process.Starting:
-			p.Stop(l, now)
+			l.stopProc(p)
 		case process.Backoff:
 			p.GiveUp(l, now)
 		}
@@ -431,8 +497,12 @@ func (g *group) unstopped() int {
 
 // finish releases what the loop holds once every process has stopped.
 func (l *loop) finish() {
+	if l.watcher != nil {
+		l.watcher.Close()
+	}
 	for _, g := range l.groups {
 		for _, p := range g.procs {
+			l.stopChecker(p)
 			p.resolveAll(faults.New(faults.ShutdownState, ""))
 			if p.outs != nil {
 				p.outs.close()
@@ -462,6 +532,7 @@ func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool)
 		return
 	}
 	l.stateEvent(p, from, expected)
+	l.livenessChanged(p, from)
 	if len(p.waiters) == 0 {
 		return
 	}
@@ -481,6 +552,9 @@ func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool)
 func (p *proc) check(kind waitKind) (error, bool) {
 	switch kind {
 	case waitRunning:
+		if p.pendingStart {
+			return nil, false
+		}
 		if p.SpawnErr != "" {
 			return faults.New(faults.SpawnError, p.fullName()), true
 		}

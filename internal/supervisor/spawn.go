@@ -23,7 +23,17 @@ const ChildFailureEnv = "SUPERVISORD_CHILD_FAILURE"
 // environment, directory, user and pipes, and starts output capture.
 func (l *loop) Spawn(pp *process.Proc) (int, error) {
 	p := l.of[pp]
-	c := pp.Config
+	p.spawns++
+	l.markDirty()
+	if len(pp.Config.PreStartHook) > 0 {
+		return l.startPreStartHook(p)
+	}
+	return l.spawnCommand(p)
+}
+
+// spawnCommand starts the process's own command.
+func (l *loop) spawnCommand(p *proc) (int, error) {
+	c := p.Config
 	if c.CommandError != "" {
 		return 0, &process.SpawnError{Msg: c.CommandError}
 	}
