@@ -2,8 +2,8 @@ package ctl
 
 import (
 	"errors"
-	"os/exec"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"

@@ -1,0 +1,161 @@
+package ctl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const referenceCtl = "/usr/bin/supervisorctl"
+
+// normalise hides what differs between two runs against the same daemon:
+// pids, uptimes, times of day and the catch-all's source location.
+func normalise(s string) string {
+	for _, r := range []struct{ re, with string }{
+		{`pid \d+, uptime \d+:\d\d:\d\d`, "pid N, uptime T"},
+		{`(?m)^\d+$`, "N"},
+		{`[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M`, "DATE"},
+		{`(?m): file: .* line: \d+$`, ": file: F line: L"},
+	} {
+		s = regexp.MustCompile(r.re).ReplaceAllString(s, r.with)
+	}
+	return s
+}
+
+type ctlRun struct {
+	stdout string
+	code   int
+}
+
+func runCtl(t *testing.T, bin string, env []string, dir string, args ...string) ctlRun {
+	t.Helper()
+	// A bounded run: the reference's fg never exits once its input ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", bin, args, err)
+	}
+	return ctlRun{normalise(out.String()), code}
+}
+
+// TestDifferential runs each command with the reference supervisorctl and
+// with ours against the same daemon, over the unix socket and over TCP,
+// and compares stdout and exit status.
+func TestDifferential(t *testing.T) {
+	requireDaemon(t)
+	if _, err := os.Stat(referenceCtl); err != nil {
+		if os.Getenv("SUPERVISORD_REQUIRE_REFERENCE") == "1" {
+			t.Fatal("reference supervisorctl not installed")
+		}
+		t.Skip("reference supervisorctl not installed")
+	}
+	dir := t.TempDir()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, dir, port, baseConfig)
+	d := startDaemon(t, dir, port)
+	ours := append(os.Environ(), "CTL_TEST_MAIN=1")
+
+	// Commands that change nothing, compared in parallel.
+	readOnly := []string{
+		"status", "status sleeper pool:*", "status nope", "status grp:*", "status nope:*",
+		"pid grp:cat", "pid nope", "avail", "version", "reread", "tail quick",
+		"tail quick stderr", "tail nope", "tail quick bogus", "tail -x quick",
+		"signal BOGUS sleeper", "signal HUP grp:cat", "fg nope", "fg grp:cat", "fg a b",
+		"start nope", "start nope:*", "stop nope", "clear nope:*", "add nope", "remove nope",
+		"remove sleeper", "update nope", "foo bar", "stat-us", "help", "help foo", "open ftp://x",
+		"start sleeper", "maintail x", "maintail a", "quit",
+	}
+	// Commands whose output ends with help text in our own words: only the
+	// first line and the exit status must match.
+	firstLine := []string{"start", "stop", "tail", "signal HUP", "clear", "version x", "avail x", "restart", "shutdown x", "reload x"}
+	// Sequences that leave the daemon as they found it.
+	stateful := [][]string{
+		{"stop sleeper", "start sleeper"},
+		{"start grp:*", "stop grp:cat", "stop grp:cat"},
+		{"restart pool:*"},
+		{"signal HUP pool:*", "signal USR1 all"},
+		{"stop all", "start sleeper pool:*"},
+	}
+	// Over TCP a sample is enough: the transport is all that differs.
+	tcpSample := []string{"status", "status nope", "pid grp:cat", "version", "tail quick", "start nope:*", "help foo"}
+	transports := []struct {
+		name, url string
+		readOnly  []string
+		firstLine []string
+	}{{"unix", d.unixURL(), readOnly, firstLine}, {"tcp", d.httpURL(), tcpSample, []string{"start"}}}
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			args := func(cmd string) []string {
+				return append([]string{"-c", d.conf, "-s", tr.url}, strings.Fields(cmd)...)
+			}
+			compare := func(cmd string, ref, got ctlRun, onlyFirst bool) {
+				t.Helper()
+				if onlyFirst {
+					ref.stdout, _, _ = strings.Cut(ref.stdout, "\n")
+					got.stdout, _, _ = strings.Cut(got.stdout, "\n")
+				}
+				if ref != got {
+					t.Errorf("%s:\nreference (exit %d):\n%s\nours (exit %d):\n%s", cmd, ref.code, ref.stdout, got.code, got.stdout)
+				}
+			}
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, 4)
+			all := append(append([]string{}, tr.readOnly...), tr.firstLine...)
+			for i, cmd := range all {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sem <- struct{}{}
+					defer func() { <-sem }()
+					ref := runCtl(t, referenceCtl, os.Environ(), dir, args(cmd)...)
+					got := runCtl(t, os.Args[0], ours, dir, args(cmd)...)
+					compare(cmd, ref, got, i >= len(tr.readOnly))
+				}()
+			}
+			wg.Wait()
+			for _, seq := range stateful {
+				var refs, gots []ctlRun
+				for _, cmd := range seq {
+					refs = append(refs, runCtl(t, referenceCtl, os.Environ(), dir, args(cmd)...))
+				}
+				d.waitSettled(t)
+				for _, cmd := range seq {
+					gots = append(gots, runCtl(t, os.Args[0], ours, dir, args(cmd)...))
+				}
+				d.waitSettled(t)
+				for i, cmd := range seq {
+					// The daemon chooses the order of a group's results.
+					compare(cmd, sortLines(refs[i]), sortLines(gots[i]), false)
+				}
+			}
+		})
+	}
+}
+
+func sortLines(r ctlRun) ctlRun {
+	lines := strings.Split(r.stdout, "\n")
+	sort.Strings(lines)
+	r.stdout = strings.Join(lines, "\n")
+	return r
+}
