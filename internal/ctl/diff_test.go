@@ -60,6 +60,7 @@ func runCtl(t *testing.T, bin string, env []string, dir string, args ...string) 
 // with ours against the same daemon, over the unix socket and over TCP,
 // and compares stdout and exit status.
 func TestDifferential(t *testing.T) {
+	t.Parallel()
 	requireDaemon(t)
 	if _, err := os.Stat(referenceCtl); err != nil {
 		if os.Getenv("SUPERVISORD_REQUIRE_REFERENCE") == "1" {

@@ -116,6 +116,7 @@ func ptyDaemon(t *testing.T) *daemon {
 // TestShellOnTerminal drives the interactive shell: the first status,
 // completion of actions and names, fg with input and Ctrl-C, and quit.
 func TestShellOnTerminal(t *testing.T) {
+	t.Parallel()
 	d := ptyDaemon(t)
 	hist := d.dir + "/history"
 	s := startPTY(t, "-c", d.conf, "-r", hist)
@@ -158,6 +159,7 @@ func TestShellOnTerminal(t *testing.T) {
 // TestCtrlCLeavesShell checks that Ctrl-C at the prompt ends the shell
 // with status 0, as the reference does.
 func TestCtrlCLeavesShell(t *testing.T) {
+	t.Parallel()
 	d := ptyDaemon(t)
 	s := startPTY(t, "-c", d.conf)
 	s.expect("supervisor> ")
@@ -169,6 +171,7 @@ func TestCtrlCLeavesShell(t *testing.T) {
 
 // TestTailFollowCtrlC follows a log and detaches with Ctrl-C.
 func TestTailFollowCtrlC(t *testing.T) {
+	t.Parallel()
 	d := ptyDaemon(t)
 	s := startPTY(t, "-c", d.conf, "tail", "-f", "quick")
 	s.expect("==> Press Ctrl-C to exit <==")

@@ -28,6 +28,7 @@ func (f scriptFixture) Cleanup(fn func())                 { f.ts.Defer(fn) }
 //	appendconf file     append file to the daemon's config
 //	waitstate name ST   wait until process name is in state ST
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	requireDaemon(t)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("..", "..", "testdata", "ctl", "scripts"),
