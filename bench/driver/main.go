@@ -121,6 +121,8 @@ func (t *table) print(w io.Writer) {
 	for _, r := range t.rows {
 		adv := "-"
 		switch {
+		case r.lowerIsBetter && r.ours == 0 && r.ref > 0:
+			adv = "∞"
 		case r.lowerIsBetter && r.ours > 0:
 			adv = fmt.Sprintf("%.1f", r.ref/r.ours)
 		case !r.lowerIsBetter && r.ref > 0:
