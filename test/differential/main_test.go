@@ -43,9 +43,6 @@ func TestMain(m *testing.M) {
 func chooseDaemons(tmp string) {
 	wd, _ := os.Getwd()
 	daemons = harness.Choose(wd, tmp)
-	if daemons.Ref == daemons.Ours {
-		fmt.Fprintln(os.Stderr, daemons.OursNote)
-	}
 }
 
 // needDaemons skips (or fails, when the reference is required) when the
@@ -57,5 +54,8 @@ func needDaemons(t *testing.T) {
 			t.Fatalf("%s=1 but %s", harness.EnvRequireReference, daemons.RefMissing)
 		}
 		t.Skipf("skipping differential tests: %s", daemons.RefMissing)
+	}
+	if daemons.OursErr != nil {
+		t.Fatalf("cannot build the daemon under test: %v", daemons.OursErr)
 	}
 }

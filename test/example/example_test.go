@@ -35,6 +35,9 @@ func TestExampleConfig(t *testing.T) {
 		}
 		t.Skipf("skipping: %s", choice.RefMissing)
 	}
+	if choice.OursErr != nil {
+		t.Fatalf("cannot build the daemon under test: %v", choice.OursErr)
+	}
 	t.Log(choice.OursNote)
 	conf, err := os.ReadFile(exampleConf)
 	if err != nil {

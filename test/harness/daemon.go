@@ -288,13 +288,16 @@ func Alive(pid int) bool {
 type Choice struct {
 	Ref        string // the reference daemon
 	RefMissing string // why the reference cannot be used; "" when it can
-	Ours       string // the daemon under test
+	Ours       string // the daemon under test; "" when OursErr is set
+	OursErr    error  // why the daemon under test could not be built
 	OursNote   string // how Ours was chosen, for the test log
 }
 
 // Choose picks the reference and the daemon under test: $SUPERVISORD_BIN,
-// else a build of ./cmd/supervisord into tmp, else (while ours does not
-// build) the reference itself, so the scenarios still run.
+// else a build of ./cmd/supervisord into tmp. A failed build is reported in
+// OursErr rather than replaced by anything, so that a broken tree cannot
+// pass by comparing the reference with itself; set
+// SUPERVISORD_BIN=/usr/bin/supervisord to do that on purpose.
 func Choose(moduleDir, tmp string) Choice {
 	var c Choice
 	ref, err := Reference()
@@ -309,8 +312,7 @@ func Choose(moduleDir, tmp string) Choice {
 	}
 	bin, err := BuildOurs(moduleDir, tmp)
 	if err != nil {
-		c.Ours = ref
-		c.OursNote = "ours does not build yet, so the reference is compared with itself:\n" + err.Error()
+		c.OursErr = fmt.Errorf("%w\n(set %s=%s to check the scenarios against the reference alone)", err, EnvBin, ReferenceBin)
 		return c
 	}
 	c.Ours = bin
