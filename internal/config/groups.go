@@ -141,20 +141,12 @@ func (l *loader) groups(cfg *Config) []*Group {
 		groups = append(groups, g)
 	}
 
-	for _, g := range groups {
-		sort.SliceStable(g.Processes, func(i, j int) bool {
-			a, b := g.Processes[i], g.Processes[j]
-			if a.Priority != b.Priority {
-				return a.Priority < b.Priority
-			}
-			return a.Name < b.Name
-		})
-	}
+	// Like the reference: a [group:x] keeps its processes in programs=
+	// order, and groups are sorted by priority alone, stably, so equal
+	// priorities keep the order of the sections (groups first, then
+	// programs, listeners, fcgi-programs). That is the start order.
 	sort.SliceStable(groups, func(i, j int) bool {
-		if groups[i].Priority != groups[j].Priority {
-			return groups[i].Priority < groups[j].Priority
-		}
-		return groups[i].Name < groups[j].Name
+		return groups[i].Priority < groups[j].Priority
 	})
 	// The reference adds groups in this order and skips a name it already
 	// has; say so rather than dropping one silently.

@@ -34,8 +34,9 @@ type Backend interface {
 	// newer file on disk). It must not be modified.
 	Config() *config.Config
 	// Groups returns the groups now in use with their processes, groups
-	// in the order Supervisor starts them (priority, then name) and
-	// processes within a group by (priority, name). The slice and its
+	// in the order Supervisor starts them and processes within a group
+	// in the order it acts on them (both stably sorted by priority, ties
+	// in configuration order). The slice and its
 	// contents are an immutable snapshot.
 	Groups() []GroupSnapshot
 
