@@ -83,7 +83,7 @@ func (l *loop) publishSnapshot() {
 	now := time.Now()
 	for i, g := range l.groups {
 		gs := rpc.GroupSnapshot{Name: g.cfg.Name, Priority: g.cfg.Priority, Processes: make([]process.Info, len(g.procs))}
-		for j, p := range g.procs {
+		for j, p := range g.byPriority() {
 			info := p.Info(now)
 			if p.Config.Liveness != nil {
 				info.Health = p.health.String()

@@ -33,9 +33,9 @@ func (l *loop) lookup(full string) *proc {
 func (l *loop) rebuildGraph() {
 	l.graph = nil
 	uses := false
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			if len(p.Config.DependsOn) > 0 {
+	for _, g := range l.latest.Groups {
+		for _, p := range g.Processes {
+			if len(p.DependsOn) > 0 {
 				uses = true
 			}
 		}
@@ -43,7 +43,9 @@ func (l *loop) rebuildGraph() {
 	if !uses {
 		return
 	}
-	graph, err := deps.New(l.activeConfig())
+	// The whole configuration, so a dependency in a group not added yet
+	// is simply not ready.
+	graph, err := deps.New(l.latest)
 	if err != nil {
 		l.Log(config.LevelError, "depends_on ignored: "+err.Error())
 		return

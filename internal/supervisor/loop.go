@@ -53,11 +53,12 @@ type loop struct {
 	healthCh chan health.Transition
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
+	changes  int // state changes so far, to repeat a step that made some
 }
 
 type group struct {
 	cfg    *config.Group
-	procs  []*proc // sorted by (priority, name)
+	procs  []*proc // in configuration order
 	byName map[string]*proc
 }
 
@@ -168,12 +169,10 @@ func (l *loop) addGroup(gc *config.Group) bool {
 	}
 	l.byName[gc.Name] = g
 	l.groups = append(l.groups, g)
+	// Stable by priority alone: equal priorities keep the order in which
+	// groups were added, as the reference's sort does.
 	sort.SliceStable(l.groups, func(i, j int) bool {
-		a, b := l.groups[i].cfg, l.groups[j].cfg
-		if a.Priority != b.Priority {
-			return a.Priority < b.Priority
-		}
-		return a.Name < b.Name
+		return l.groups[i].cfg.Priority < l.groups[j].cfg.Priority
 	})
 	l.rebuildGraph()
 	l.addWatches(g)
@@ -223,7 +222,15 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	l.publish(events.SupervisorRunningEvent())
 	for {
 		l.now = time.Now()
-		l.step()
+		// A state change late in a step can enable a process visited
+		// earlier in it (a dependency entering RUNNING): step again.
+		for i := 0; i < 8; i++ {
+			before := l.changes
+			l.step()
+			if l.changes == before {
+				break
+			}
+		}
 		if l.stopping && l.shutdownStep() {
 			break
 		}
@@ -470,9 +477,18 @@ func joinComma(names []string) string {
 	return s
 }
 
+// byPriority returns the group's processes stably sorted by priority,
+// the order in which the reference acts on a group.
+func (g *group) byPriority() []*proc {
+	procs := append([]*proc(nil), g.procs...)
+	sort.SliceStable(procs, func(i, j int) bool { return procs[i].Config.Priority < procs[j].Config.Priority })
+	return procs
+}
+
 func (g *group) stopAll(l *loop, now time.Time) {
-	for i := len(g.procs) - 1; i >= 0; i-- {
-		p := g.procs[i]
+	procs := g.byPriority()
+	for i := len(procs) - 1; i >= 0; i-- {
+		p := procs[i]
 		if l.stopDependentsFirst(p) {
 			continue
 		}
@@ -527,6 +543,7 @@ func (l *loop) Log(level config.Level, msg string) {
 // snapshot stale.
 func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool) {
 	l.markDirty()
+	l.changes++
 	p := l.of[pp]
 	if p == nil {
 		return
