@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"supervisord/internal/config"
 	"supervisord/internal/logfile"
+	"supervisord/internal/metrics"
 	"supervisord/internal/reaper"
 	"supervisord/internal/server"
 	"supervisord/internal/spawn"
@@ -249,7 +251,9 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		ClearMainLog: mainLog.Clear,
 		Outputs:      outputs,
 	})
-	srv, err := server.New(cfg, sup, log, server.Options{})
+	srv, err := server.New(cfg, sup, log, server.Options{Extra: map[string]http.Handler{
+		"/metrics": metrics.Handler(sup, metrics.Options{}),
+	}})
 	if err != nil {
 		return nil, d.fail("%v", err)
 	}
