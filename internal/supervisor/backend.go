@@ -167,10 +167,17 @@ func (l *loop) stopOne(group, name string, wait bool) (chan error, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.pendingStart && !p.State.IsRunning() {
+		// A start still waiting for dependencies is cancelled.
+		p.pendingStart = false
+		p.SpawnErr = ""
+		l.markDirty()
+		p.resolveAll(faults.New(faults.AbnormalTermination, p.fullName()))
+		return nil, nil
+	}
 	if !p.State.IsRunning() {
 		return nil, faults.New(faults.NotRunning, p.fullName())
 	}
-	p.pendingStart = false
 	if msg := l.stopProc(p); msg != "" {
 		return nil, faults.New(faults.Failed, msg)
 	}

@@ -319,3 +319,22 @@ func TestMetricsMatchProcesses(t *testing.T) {
 		}
 	}
 }
+
+func TestStopCancelsPendingStart(t *testing.T) {
+	a := prog("a", "exec sleep 30", func(p *config.Process) { p.DependsOn = []string{"b"}; p.Autostart = false })
+	b := prog("b", "exec sleep 30", func(p *config.Process) { p.Autostart = false; p.Startsecs = 30 * time.Second })
+	h := start(t, a, b)
+	if err := h.sup.StartProcess(context.Background(), "a", "a", false); err != nil {
+		t.Fatal(err)
+	}
+	h.log.waitFor(t, "spawned: 'b'", 1, 5*time.Second)
+	if err := h.sup.StopProcess(context.Background(), "a", "a", true); err != nil {
+		t.Fatalf("stop pending a: %v", err)
+	}
+	if err := h.sup.StopProcess(context.Background(), "b", "b", true); err != nil {
+		t.Fatal(err)
+	}
+	if info := h.info("a"); info.State != process.Stopped || info.Description != "Not started" {
+		t.Fatalf("a: %+v", info)
+	}
+}
