@@ -79,7 +79,9 @@ CONF
 	pid=$!
 	ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	while :; do
-		total=$(cat "$d"/writer.log* 2>/dev/null | wc -c)
+		# Sum the files' sizes; reading them back would compete with the
+		# daemon for the disk and the CPU.
+		total=$(stat -c %s "$d"/writer.log* 2>/dev/null | awk '{s += $1} END {print s + 0}')
 		[ "$total" -ge "$size" ] && break
 		kill -0 "$pid" 2>/dev/null || { echo "daemon $daemon exited early" >&2; return 1; }
 		sleep 0.1
@@ -92,7 +94,7 @@ CONF
 	mbs=$(echo "$size / 1048576 / $s" | bc -l)
 	cpu=$(echo "($ticks1 - $ticks0) / $(getconf CLK_TCK)" | bc -l)
 	printf 'daemon  %-22s %8.1f MB/s  (%.2f s)  ratio %.2f of raw  cpu %.2f s/GB\n' \
-		"$(basename "$daemon")" "$mbs" "$s" "$(echo "$mbs / $raw_mbs" | bc -l)" \
+		"$daemon" "$mbs" "$s" "$(echo "$mbs / $raw_mbs" | bc -l)" \
 		"$(echo "$cpu * 1073741824 / $size" | bc -l)"
 }
 
