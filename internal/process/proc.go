@@ -464,8 +464,12 @@ func streamPath(s config.StreamLog) string {
 	return ""
 }
 
-// Describe formats the description field the way the reference does.
-func Describe(i Info) string {
+// Describe formats the description field the way the reference does,
+// with stop times in local time.
+func Describe(i Info) string { return DescribeIn(i, time.Local) }
+
+// DescribeIn is Describe with stop times shown in loc.
+func DescribeIn(i Info, loc *time.Location) string {
 	switch i.State {
 	case Running:
 		up := i.Now - i.Start
@@ -480,7 +484,7 @@ func Describe(i Info) string {
 		return fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
 	case Stopped, Exited:
 		if i.Start != 0 {
-			return time.Unix(i.Stop, 0).Format("Jan 02 03:04 PM")
+			return time.Unix(i.Stop, 0).In(loc).Format("Jan 02 03:04 PM")
 		}
 		if i.State == Stopped && i.SpawnErr != "" {
 			// Why it has not started yet (waiting for dependencies);

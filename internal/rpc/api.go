@@ -476,15 +476,9 @@ func (a *API) getProcessInfo(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkState(); err != nil {
-		return nil, err
-	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.process(spec)
 	if err != nil {
 		return nil, err
-	}
-	if p == nil {
-		return nil, faults.New(faults.BadName, spec)
 	}
 	return a.info(g, p, a.now().Unix()), nil
 }
@@ -763,15 +757,9 @@ func (a *API) clearProcessLogs(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkState(); err != nil {
-		return nil, err
-	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.process(spec)
 	if err != nil {
 		return nil, err
-	}
-	if p == nil {
-		return nil, faults.New(faults.BadName, spec)
 	}
 	if err := a.b.ClearProcessLogs(g.Name, p.Name); err != nil {
 		var fe *faults.Error
@@ -832,4 +820,21 @@ func signalNumber(v any) (syscall.Signal, error) {
 		return syscall.Signal(n), nil
 	}
 	return 0, bad()
+}
+
+// process finds the one process a method names, after the daemon-state
+// check every method makes: BAD_NAME when spec names no process (a group
+// alone does not count).
+func (a *API) process(spec string) (*GroupSnapshot, *process.Info, error) {
+	if err := a.checkState(); err != nil {
+		return nil, nil, err
+	}
+	g, p, err := resolve(a.b.Groups(), spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p == nil {
+		return nil, nil, faults.New(faults.BadName, spec)
+	}
+	return g, p, nil
 }

@@ -55,7 +55,10 @@ func (a *API) table() map[string]*method {
 	add("supervisor.readLog", "string int int", "Read part of the daemon's log.\n\n@param int offset where to start; negative counts from the end\n@param int length how many bytes; 0 reads to the end\n@return string log data", a.readLog)
 	add("supervisor.readMainLog", "string int int", "Read part of the daemon's log (an older name of readLog).\n\n@param int offset where to start\n@param int length how many bytes\n@return string log data", a.readLog)
 	add("supervisor.clearLog", "boolean", "Empty the daemon's log.\n\n@return boolean true unless an error occurs", a.checked(a.clearLog))
-	add("supervisor.shutdown", "boolean", "Stop every process and exit.\n\n@return boolean true unless an error occurs", a.checked(func() (any, error) { return true, a.b.Shutdown() }))
+	// The signature stays the reference's (no parameters) so that
+	// introspecting clients see the same method; the help documents the
+	// optional status.
+	add("supervisor.shutdown", "boolean", shutdownHelp, a.shutdown)
 	add("supervisor.restart", "boolean", "Stop every process, read the configuration again and start over.\n\n@return boolean true unless an error occurs", a.checked(func() (any, error) { return true, a.b.Restart() }))
 	add("supervisor.reloadConfig", "array", "Read the configuration again and report which groups were added, changed and removed, without applying it.\n\n@return array [[added, changed, removed]]", a.checked(a.reloadConfig))
 	add("supervisor.addProcessGroup", "boolean string", "Start using a group from the configuration read last.\n\n@param string name group name\n@return boolean true unless an error occurs", a.groupName(a.b.AddProcessGroup))
