@@ -286,7 +286,10 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		return res.Next, 0
 	}
 	log.Info("supervisord stopped")
-	return nil, 0
+	if res.ExitStatus != 0 {
+		log.Info(fmt.Sprintf("exiting with status %d as the shutdown request asked", res.ExitStatus))
+	}
+	return nil, res.ExitStatus
 }
 
 // serverURL is what children get as SUPERVISOR_SERVER_URL: the unix

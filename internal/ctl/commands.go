@@ -509,15 +509,24 @@ func (c *controller) noArgs(name, arg string) bool {
 	return false
 }
 
+// doShutdown stops the daemon. An extension to the reference's command:
+// an optional exit status (0-255) is passed to supervisor.shutdown, and
+// the daemon exits with it; anything else as an argument is refused as
+// the reference refuses every argument.
 func (c *controller) doShutdown(ctx context.Context, arg string) (bool, error) {
-	if !c.noArgs("shutdown", arg) {
+	status, withStatus := shutdownStatus(arg)
+	if !withStatus && !c.noArgs("shutdown", arg) {
 		return false, nil
 	}
 	really, err := c.confirm("Really shut the remote supervisord process down y/N? ")
 	if err != nil || !really {
 		return false, err
 	}
-	if _, err := c.call(ctx, "supervisor.shutdown"); err != nil {
+	var params []any
+	if withStatus {
+		params = []any{status}
+	}
+	if _, err := c.call(ctx, "supervisor.shutdown", params...); err != nil {
 		if f, ok := faultOf(err); ok {
 			if f.Code == faultShutdownState {
 				c.output("ERROR: already shutting down")
@@ -544,6 +553,20 @@ func (c *controller) doShutdown(ctx context.Context, arg string) (bool, error) {
 	}
 	c.output("Shut down")
 	return false, nil
+}
+
+// shutdownStatus reads shutdown's optional exit status: one decimal
+// integer from 0 to 255.
+func shutdownStatus(arg string) (int, bool) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" || strings.ContainsAny(arg, "+- \t") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 0 || n > 255 {
+		return 0, false
+	}
+	return n, true
 }
 
 func isOSError(class string) bool {

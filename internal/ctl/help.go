@@ -17,7 +17,7 @@ var helpTexts = map[string]string{
 	"remove":   "remove <name> [...]\tTake a process or group out of the active config",
 	"reread":   "reread \t\t\tRe-read the daemon's config files; add or remove nothing",
 	"restart":  "restart <name>\t\tRestart one process\nrestart <gname>:*\tRestart every process of a group\nrestart <name> <name>\tRestart several processes or groups\nrestart all\t\tRestart every process\nNote: restart does not re-read config files; see reread and update.",
-	"shutdown": "shutdown \tStop the remote supervisord.",
+	"shutdown": "shutdown \tStop the remote supervisord.\nshutdown <status>\tStop it; it exits with <status> (0-255)",
 	"signal":   "signal <signal name> <name>\t\tSend a signal to one process\nsignal <signal name> <gname>:*\t\tSend a signal to every process of a group\nsignal <signal name> <name> <name>\tSend a signal to several processes or groups\nsignal <signal name> all\t\tSend a signal to every process",
 	"start":    "start <name>\t\tStart one process\nstart <gname>:*\t\tStart every process of a group\nstart <name> <name>\tStart several processes or groups\nstart all\t\tStart every process",
 	"status":   "status <name>\t\tShow the status of one process\nstatus <gname>:*\tShow the status of every process of a group\nstatus <name> <name>\tShow the status of several processes\nstatus\t\t\tShow the status of every process\nstatus --json [...]\tThe same as a JSON array, for scripts",

@@ -280,6 +280,7 @@ func (s *Supervisor) StopProcesses(ctx context.Context, procs []rpc.ProcessRef, 
 }
 
 var _ rpc.BatchBackend = (*Supervisor)(nil)
+var _ rpc.StatusShutdowner = (*Supervisor)(nil)
 
 // SignalProcess implements rpc.Backend.
 func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error {
@@ -416,13 +417,23 @@ func (s *Supervisor) RemoveProcessGroup(name string) error {
 }
 
 // Shutdown implements rpc.Backend.
-func (s *Supervisor) Shutdown() error {
+func (s *Supervisor) Shutdown() error { return s.ShutdownWithStatus(0) }
+
+// ShutdownWithStatus is Shutdown with the status Run reports in
+// Result.ExitStatus, for the daemon process to exit with once everything
+// has stopped. It implements rpc.StatusShutdowner.
+func (s *Supervisor) ShutdownWithStatus(status int) error {
 	var result error
 	err := s.do(context.Background(), func(l *loop) {
 		if result = l.refuseWhenStopping(); result != nil {
 			return
 		}
-		l.Log(config.LevelWarn, "received shutdown request")
+		msg := "received shutdown request"
+		if status != 0 {
+			msg += fmt.Sprintf(" (exit status %d)", status)
+		}
+		l.Log(config.LevelWarn, msg)
+		l.exitStatus = status
 		l.requestShutdown(process.SupervisorShutdown)
 	})
 	if err != nil {

@@ -38,6 +38,7 @@ type loop struct {
 	stopGroups []*group
 	lastReport time.Time
 	next       *config.Config // config to restart with
+	exitStatus int            // the daemon's exit status after a shutdown
 
 	timer   *time.Timer
 	armedAt time.Time
@@ -273,7 +274,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	if l.mood == process.SupervisorRestarting && l.next != nil {
 		return Result{Restart: true, Next: l.next}
 	}
-	return Result{}
+	return Result{ExitStatus: l.exitStatus}
 }
 
 // step runs every process's transition in start order.

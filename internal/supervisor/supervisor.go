@@ -74,6 +74,9 @@ type Result struct {
 	// or the restart method); otherwise it shut down.
 	Restart bool
 	Next    *config.Config
+	// ExitStatus is the status the daemon process should exit with after
+	// a shutdown: the one given to ShutdownWithStatus, else 0.
+	ExitStatus int
 }
 
 // New returns a Supervisor for cfg. Nothing starts until Run.
