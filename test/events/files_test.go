@@ -2,6 +2,14 @@
 
 package events_test
 
-import "os"
+import (
+	"context"
+	"os"
+	"time"
+)
 
 func removeAll(dir string) { _ = os.RemoveAll(dir) }
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
