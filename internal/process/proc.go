@@ -280,7 +280,9 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 	name := p.Config.Name
 	p.LastStop = now
 	tooQuickly := false
-	if now.After(p.LastStart) {
+	// A child reaped in the same instant it was spawned ran for zero
+	// time; only a start time truly after now means the clock went back.
+	if !now.Before(p.LastStart) {
 		tooQuickly = now.Sub(p.LastStart) < p.Config.Startsecs
 	} else {
 		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))

@@ -355,3 +355,18 @@ func TestDescribeWaitingProcess(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestExitInTheSameInstantIsTooQuick(t *testing.T) {
+	r := &recorder{}
+	p := newProc(func(c *config.Process) { c.Startretries = 0 })
+	p.Spawn(r, at(0))
+	p.Exited(r, 1, "exit status 1", at(0))
+	if p.State != Backoff {
+		t.Fatalf("state %s, want BACKOFF for a child that died at once", p.State)
+	}
+	for _, l := range r.lines {
+		if strings.Contains(l, "in the future") {
+			t.Fatalf("equal times taken for a clock going back: %q", l)
+		}
+	}
+}

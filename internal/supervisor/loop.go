@@ -347,7 +347,13 @@ func (l *loop) arm() {
 
 // reap collects every child that has exited.
 func (l *loop) reap() {
-	for _, e := range reaper.Reap() {
+	exits := reaper.Reap()
+	if len(exits) > 0 {
+		// An exit is timed when it is seen, not when the step began: a
+		// child spawned earlier in this step must not look older than it is.
+		l.now = time.Now()
+	}
+	for _, e := range exits {
 		code, how := reaper.Describe(e.Status)
 		if l.reapAux(e.Pid, code, how) {
 			continue

@@ -321,7 +321,7 @@ func TestStartWaitFaults(t *testing.T) {
 		t.Fatalf("start nope: %v, want BAD_NAME", err)
 	}
 	if err := h.sup.StopProcess(ctx, "quick", "quick", true); !errors.As(err, &f) || f.Code != faults.NotRunning {
-		t.Fatalf("stop quick: %v, want NOT_RUNNING", err)
+		t.Fatalf("stop quick: %v, want NOT_RUNNING; info %+v; log:\n%s", err, h.info("quick"), strings.Join(h.log.snapshot(), "\n"))
 	}
 	if err := h.sup.RemoveProcessGroup("idle"); !errors.As(err, &f) || f.Code != faults.StillRunning {
 		t.Fatalf("remove idle: %v, want STILL_RUNNING", err)
