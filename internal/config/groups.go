@@ -141,12 +141,13 @@ func (l *loader) groups(cfg *Config) []*Group {
 		groups = append(groups, g)
 	}
 
-	// Like the reference: a [group:x] keeps its processes in programs=
-	// order, and groups are sorted by priority alone, stably, so equal
-	// priorities keep the order of the sections (groups first, then
-	// programs, listeners, fcgi-programs). That is the start order.
+	// Like the reference: groups sorted by (priority, name), which is the
+	// start order; a [group:x] keeps its processes in programs= order.
 	sort.SliceStable(groups, func(i, j int) bool {
-		return groups[i].Priority < groups[j].Priority
+		if groups[i].Priority != groups[j].Priority {
+			return groups[i].Priority < groups[j].Priority
+		}
+		return groups[i].Name < groups[j].Name
 	})
 	// The reference adds groups in this order and skips a name it already
 	// has; say so rather than dropping one silently.

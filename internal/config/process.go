@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -161,6 +162,14 @@ func (l *loader) processes(sec *iniSection, groupName string, kind GroupKind) []
 		}
 		procs = append(procs, p)
 	}
+	// The reference sorts a program's instances by (priority, name):
+	// "web_10" comes before "web_9".
+	sort.SliceStable(procs, func(i, j int) bool {
+		if procs[i].Priority != procs[j].Priority {
+			return procs[i].Priority < procs[j].Priority
+		}
+		return procs[i].Name < procs[j].Name
+	})
 	return procs
 }
 

@@ -25,8 +25,8 @@ type Config struct {
 	UnixServers []UnixHTTPServer
 	InetServers []InetHTTPServer
 
-	// Groups in the order Supervisor would start them: ascending
-	// priority, equal priorities in the order of their sections. Every program, eventlistener and fcgi-program ends up in
+	// Groups in the order Supervisor would start them: by (priority,
+	// name). Every program, eventlistener and fcgi-program ends up in
 	// exactly one group: a [program:x] not named by any [group:y] gets a
 	// group of its own called x.
 	Groups []*Group
@@ -129,9 +129,9 @@ type Group struct {
 	Name     string
 	Priority int
 	Kind     GroupKind
-	// Processes of the group in Supervisor's order: for a [group:x], the
-	// programs= order; one per numprocs instance, with every expansion
-	// already applied.
+	// Processes of the group in Supervisor's order: a program's numprocs
+	// instances by (priority, name); a [group:x] has its programs' in
+	// programs= order. Every expansion is already applied.
 	Processes []*Process
 
 	// For KindEventListener: the pool options.
