@@ -24,6 +24,7 @@ import (
 	"supervisord/internal/server"
 	"supervisord/internal/spawn"
 	"supervisord/internal/supervisor"
+	"supervisord/internal/web"
 )
 
 // daemonChildEnv marks the re-executed, detached copy of the daemon; its
@@ -253,6 +254,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 	})
 	srv, err := server.New(cfg, sup, log, server.Options{Extra: map[string]http.Handler{
 		"/metrics": metrics.Handler(sup, metrics.Options{}),
+		"/":        web.Handler(sup, web.Options{Version: Version}),
 	}})
 	if err != nil {
 		return nil, d.fail("%v", err)

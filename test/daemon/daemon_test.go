@@ -541,3 +541,38 @@ func TestPythonClientAgainstOurDaemon(t *testing.T) {
 	}
 	t.Logf("%s", bytes.TrimSpace(out))
 }
+
+func TestWebPageOnARealDaemon(t *testing.T) {
+	d := start(t, "[program:shown]\ncommand=sleep 300\nstartsecs=0\n")
+	d.waitLog("success: shown", 1, 10*time.Second)
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var dl net.Dialer
+			return dl.DialContext(ctx, "unix", filepath.Join(d.dir, "s.sock"))
+		},
+	}}
+	resp, err := client.Get("http://localhost/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "shown") || !strings.Contains(strings.ToLower(string(body)), "running") {
+		t.Fatalf("GET /: %s\n%s", resp.Status, body)
+	}
+	// A state-changing form post from another origin is refused.
+	req, _ := http.NewRequest("POST", "http://localhost/index.html", strings.NewReader("action=stop&processname=shown"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://elsewhere.invalid")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin POST: %s", resp.Status)
+	}
+	if out, _ := d.ctl("status", "shown"); !strings.Contains(out, "RUNNING") {
+		t.Fatalf("process changed state after a refused POST: %s", out)
+	}
+}
