@@ -356,18 +356,22 @@ func clearAutoChildLogs(dir, identifier string, log *slog.Logger) {
 	if dir == "" {
 		return
 	}
-	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(identifier) + `-\S+\.log\.?\d{0,4}$`)
+	// The reference's pattern, matched at the start of the name only (as
+	// Python's re.match does); unlike the reference we quote the
+	// identifier, so one with regexp characters cannot match wider.
+	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(identifier) + `-\S+\.log\.?\d{0,4}`)
 	if err != nil {
 		return
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		log.Warn("Could not clear childlog dir")
 		return
 	}
 	for _, e := range entries {
 		if re.MatchString(e.Name()) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				log.Warn(fmt.Sprintf("Failed to clean up %q", filepath.Join(dir, e.Name())))
+				log.Warn(fmt.Sprintf("Failed to clean up '%s'", filepath.Join(dir, e.Name())))
 			}
 		}
 	}
