@@ -88,10 +88,13 @@ func runPython(t *testing.T, url, user, pass string, calls [][]any) []pyResult {
 func TestPythonClients(t *testing.T) {
 	needReference(t)
 	f := startServer(t, "user", "pw", Options{})
+	// The server is already serving: set the failures under the lock.
+	f.backend.mu.Lock()
 	f.backend.failStart = map[string]error{
 		"w0": faults.New(faults.SpawnError, "w0"),
 		"w1": faults.New(faults.AbnormalTermination, "w1"),
 	}
+	f.backend.mu.Unlock()
 	type call struct {
 		name string
 		args []any
