@@ -162,28 +162,16 @@ func result(group, name string, err error) xmlrpc.Struct {
 // ---- process control ----
 
 func (a *API) startProcess(ctx context.Context, args []any) (any, error) {
-	if err := arity(args, 1, 2); err != nil {
-		return nil, err
-	}
-	spec, err := str(args[0])
-	if err != nil {
-		return nil, err
-	}
-	wait := len(args) < 2 || truthy(args[1])
-	if err := a.checkState(); err != nil {
-		return nil, err
-	}
-	g, p, err := resolve(a.b.Groups(), spec)
-	if err != nil {
-		return nil, err
-	}
-	if p == nil {
-		return a.runGroup(ctx, g.Name, wait, true)
-	}
-	return true, renamed(a.b.StartProcess(ctx, g.Name, p.Name, wait), spec, nameFaults...)
+	return a.control(ctx, args, true)
 }
 
 func (a *API) stopProcess(ctx context.Context, args []any) (any, error) {
+	return a.control(ctx, args, false)
+}
+
+// control is startProcess (start) or stopProcess: one process, or a whole
+// group when the name is "group:*".
+func (a *API) control(ctx context.Context, args []any, start bool) (any, error) {
 	if err := arity(args, 1, 2); err != nil {
 		return nil, err
 	}
@@ -200,9 +188,13 @@ func (a *API) stopProcess(ctx context.Context, args []any) (any, error) {
 		return nil, err
 	}
 	if p == nil {
-		return a.runGroup(ctx, g.Name, wait, false)
+		return a.runGroup(ctx, g.Name, wait, start)
 	}
-	return true, renamed(a.b.StopProcess(ctx, g.Name, p.Name, wait), spec, nameFaults...)
+	act := a.b.StopProcess
+	if start {
+		act = a.b.StartProcess
+	}
+	return true, renamed(act(ctx, g.Name, p.Name, wait), spec, nameFaults...)
 }
 
 func (a *API) groupCall(start bool) func(context.Context, []any) (any, error) {
