@@ -156,7 +156,7 @@ func (l *loader) processes(sec *iniSection, groupName string, kind GroupKind) []
 					fmt.Sprintf("%s-%s---%s-%s.log", pn, ch, l.identifier, randomSuffix()))}}
 			}
 		}
-		l.goEra(sc, p, n)
+		l.extraKeys(sc, p, n)
 		if len(l.errs) > before {
 			break // one report per section is enough
 		}
