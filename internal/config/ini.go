@@ -2,8 +2,9 @@ package config
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"supervisord/internal/pycompat"
 )
 
 // iniValue is one option as read from a file, before any expansion.
@@ -64,11 +65,9 @@ func (d *iniDoc) lookup(sec *iniSection, key string, fallbacks ...*iniSection) *
 }
 
 // pyIsSpace reports whether Python's str.isspace would accept r.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
+func pyIsSpace(r rune) bool { return pycompat.IsSpace(r) }
 
-func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
+func pyStrip(s string) string { return pycompat.Strip(s) }
 
 // parseINI reads one file's text into doc with configparser's rules:
 // full-line and inline (after whitespace) ';' and '#' comments, '=' and ':'

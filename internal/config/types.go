@@ -4,6 +4,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"supervisord/internal/pycompat"
 )
 
 // Config is a fully parsed, expanded and validated supervisord configuration.
@@ -57,19 +59,19 @@ type Supervisord struct {
 	Identifier      string
 }
 
-// Level is a Supervisor log level. Lower is more severe, matching the
-// reference's numeric values (critical=50 ... blather=3).
-type Level int
+// Level is a Supervisor log level with the reference's numbers: higher is
+// more severe (critical=50 ... blather=3). It is pycompat's Level.
+type Level = pycompat.Level
 
 // Supervisor's log levels with the reference's numeric values.
 const (
-	LevelCritical Level = 50
-	LevelError    Level = 40
-	LevelWarn     Level = 30
-	LevelInfo     Level = 20
-	LevelDebug    Level = 10
-	LevelTrace    Level = 5
-	LevelBlather  Level = 3
+	LevelCritical = pycompat.LevelCritical
+	LevelError    = pycompat.LevelError
+	LevelWarn     = pycompat.LevelWarn
+	LevelInfo     = pycompat.LevelInfo
+	LevelDebug    = pycompat.LevelDebug
+	LevelTrace    = pycompat.LevelTrace
+	LevelBlather  = pycompat.LevelBlather
 )
 
 // Supervisorctl is the [supervisorctl] section.

@@ -9,26 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"supervisord/internal/pycompat"
 )
 
 // This file holds the value types of Supervisor's datatypes module:
 // each parser accepts what the reference accepts and fails with the
 // reference's message where it has one of its own.
 
-// pyInt parses an integer the way Python's int() does for a str:
-// surrounding whitespace, a sign, and single underscores between digits.
-func pyInt(s string) (int64, error) {
-	t := pyStrip(s)
-	body := strings.TrimLeft(t, "+-")
-	if len(t)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
-		return 0, fmt.Errorf("invalid integer %q", s)
-	}
-	n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid integer %q", s)
-	}
-	return n, nil
-}
+func pyInt(s string) (int64, error) { return pycompat.Int(s) }
 
 func parseInt(s string) (int, error) {
 	n, err := pyInt(s)
@@ -75,49 +64,9 @@ func parseByteSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-// signalNumbers holds every name Python's signal module exposes on Linux
-// with the SIG prefix, which is what the reference accepts.
-var signalNumbers = map[string]int{
-	"SIGABRT": 6, "SIGALRM": 14, "SIGBUS": 7, "SIGCHLD": 17, "SIGCLD": 17,
-	"SIGCONT": 18, "SIGFPE": 8, "SIGHUP": 1, "SIGILL": 4, "SIGINT": 2,
-	"SIGIO": 29, "SIGIOT": 6, "SIGKILL": 9, "SIGPIPE": 13, "SIGPOLL": 29,
-	"SIGPROF": 27, "SIGPWR": 30, "SIGQUIT": 3, "SIGRTMAX": 64, "SIGRTMIN": 34,
-	"SIGSEGV": 11, "SIGSTKFLT": 16, "SIGSTOP": 19, "SIGSYS": 31, "SIGTERM": 15,
-	"SIGTRAP": 5, "SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23,
-	"SIGUSR1": 10, "SIGUSR2": 12, "SIGVTALRM": 26, "SIGWINCH": 28,
-	"SIGXCPU": 24, "SIGXFSZ": 25,
-	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
-}
-
-func validSignalNumber(n int) bool {
-	for _, v := range signalNumbers {
-		if v == n {
-			return true
-		}
-	}
-	return false
-}
-
 // parseSignal reads a signal name (with or without SIG, any case) or
 // number.
-func parseSignal(s string) (syscall.Signal, error) {
-	n, err := pyInt(s)
-	if err != nil {
-		name := strings.ToUpper(pyStrip(s))
-		if !strings.HasPrefix(name, "SIG") {
-			name = "SIG" + name
-		}
-		v, ok := signalNumbers[name]
-		if !ok {
-			return 0, fmt.Errorf("value %s is not a valid signal name", pyRepr(s))
-		}
-		return syscall.Signal(v), nil
-	}
-	if n < 0 || n > 64 || !validSignalNumber(int(n)) {
-		return 0, fmt.Errorf("value %s is not a valid signal number", pyRepr(s))
-	}
-	return syscall.Signal(n), nil
-}
+func parseSignal(s string) (syscall.Signal, error) { return pycompat.SignalNumber(s) }
 
 // parseExitCodes reads a comma-separated list of exit statuses (0-255).
 func parseExitCodes(s string) ([]int, error) {
@@ -157,25 +106,7 @@ func parseOctal(s string) (os.FileMode, error) {
 }
 
 // parseLevel reads a log level name.
-func parseLevel(s string) (Level, error) {
-	switch strings.ToLower(s) {
-	case "critical":
-		return LevelCritical, nil
-	case "error":
-		return LevelError, nil
-	case "warn":
-		return LevelWarn, nil
-	case "info":
-		return LevelInfo, nil
-	case "debug":
-		return LevelDebug, nil
-	case "trace":
-		return LevelTrace, nil
-	case "blather":
-		return LevelBlather, nil
-	}
-	return 0, fmt.Errorf("bad logging level name %s", pyRepr(s))
-}
+func parseLevel(s string) (Level, error) { return pycompat.ParseLevel(s) }
 
 // parseAutoRestart reads the autorestart option.
 func parseAutoRestart(s string) (AutoRestart, error) {

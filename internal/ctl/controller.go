@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"supervisord/internal/pycompat"
 	"supervisord/internal/xmlrpc"
 )
 
@@ -26,25 +27,26 @@ const (
 	statusNotRunning   = 3
 	statusUnknown      = 4
 	apiVersion         = "3.0"
-	unknownMethodFault = 1
+	unknownMethodFault = int(pycompat.FaultUnknownMethod)
 )
 
-// Supervisor fault codes the client interprets.
+// Supervisor fault codes the client interprets, as the ints xmlrpc.Fault
+// carries; the codes themselves live in pycompat.
 const (
-	faultShutdownState = 6
-	faultBadName       = 10
-	faultBadSignal     = 11
-	faultNoFile        = 20
-	faultNotExecutable = 21
-	faultFailed        = 30
-	faultAbnormal      = 40
-	faultSpawnError    = 50
-	faultAlreadyStart  = 60
-	faultNotRunning    = 70
-	faultSuccess       = 80
-	faultAlreadyAdded  = 90
-	faultStillRunning  = 91
-	faultCantReread    = 92
+	faultShutdownState = int(pycompat.FaultShutdownState)
+	faultBadName       = int(pycompat.FaultBadName)
+	faultBadSignal     = int(pycompat.FaultBadSignal)
+	faultNoFile        = int(pycompat.FaultNoFile)
+	faultNotExecutable = int(pycompat.FaultNotExecutable)
+	faultFailed        = int(pycompat.FaultFailed)
+	faultAbnormal      = int(pycompat.FaultAbnormalTermination)
+	faultSpawnError    = int(pycompat.FaultSpawnError)
+	faultAlreadyStart  = int(pycompat.FaultAlreadyStarted)
+	faultNotRunning    = int(pycompat.FaultNotRunning)
+	faultSuccess       = int(pycompat.FaultSuccess)
+	faultAlreadyAdded  = int(pycompat.FaultAlreadyAdded)
+	faultStillRunning  = int(pycompat.FaultStillRunning)
+	faultCantReread    = int(pycompat.FaultCantReread)
 )
 
 // errInterrupted means Ctrl-C arrived while a command ran.

@@ -3,67 +3,23 @@ package ctl
 import (
 	"fmt"
 	"strings"
-	"unicode"
+
+	"supervisord/internal/pycompat"
 )
 
 // makeNamespec is how a process is named to users: "name" when it is alone
 // in a group of the same name, else "group:name".
-func makeNamespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
-}
+func makeNamespec(group, name string) string { return pycompat.Namespec(group, name) }
 
 // splitNamespec parses "name", "group:name", "group:" and "group:*". An
 // empty process means the whole group.
 func splitNamespec(spec string) (group, process string, whole bool) {
-	g, p, ok := strings.Cut(spec, ":")
-	if !ok {
-		return spec, spec, false
-	}
-	if p == "" || p == "*" {
-		return g, "", true
-	}
-	return g, p, false
+	group, process = pycompat.SplitNamespec(spec)
+	return group, process, process == "" && strings.Contains(spec, ":")
 }
 
 // pyRepr renders s as Python's repr() of a str does.
-func pyRepr(s string) string {
-	quote := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == unicode.ReplacementChar:
-			b.WriteString(`\ufffd`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x80 || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
-}
+func pyRepr(s string) string { return pycompat.Repr(s) }
 
 // padRight pads s with spaces to width characters, as Python's "%-Ns".
 func padRight(s string, width int) string {

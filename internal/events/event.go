@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"supervisord/internal/process"
+	"supervisord/internal/pycompat"
 )
 
 // Event is one published event: its type and its payload, rendered when the
@@ -132,7 +133,7 @@ func ProcessLogEvent(s Stream, name, group string, pid int, data []byte) *Event 
 		t = TypeProcessLogStderr
 	}
 	payload := fmt.Sprintf("processname:%s groupname:%s pid:%d channel:%s\n%s",
-		name, group, pid, s, decodeData(data))
+		name, group, pid, s, pycompat.DecodeOutput(data))
 	return New(t, payload)
 }
 
@@ -145,7 +146,7 @@ func ProcessCommunicationEvent(s Stream, name, group string, pid int, data []byt
 		t = TypeProcessCommunicationStderr
 	}
 	payload := fmt.Sprintf("processname:%s groupname:%s pid:%d\n%s",
-		name, group, pid, decodeData(data))
+		name, group, pid, pycompat.DecodeOutput(data))
 	return New(t, payload)
 }
 
@@ -194,50 +195,6 @@ func TickEvent(period int, when int64) (ev *Event, ok bool) {
 		return nil, false
 	}
 	return New(t, "when:"+strconv.FormatInt(when, 10)), true
-}
-
-// decodeData renders captured bytes as the reference does: the text itself
-// when it is valid UTF-8, otherwise "Undecodable: " and Python's repr of the
-// bytes.
-func decodeData(data []byte) string {
-	if utf8.Valid(data) {
-		return string(data)
-	}
-	return "Undecodable: " + pyBytesRepr(data)
-}
-
-// pyBytesRepr formats b the way Python's repr() formats a bytes object.
-func pyBytesRepr(b []byte) string {
-	quote := byte('\'')
-	if strings.IndexByte(string(b), '\'') >= 0 && strings.IndexByte(string(b), '"') < 0 {
-		quote = '"'
-	}
-	var sb strings.Builder
-	sb.Grow(len(b) + 3)
-	sb.WriteByte('b')
-	sb.WriteByte(quote)
-	const hex = "0123456789abcdef"
-	for _, c := range b {
-		switch {
-		case c == quote || c == '\\':
-			sb.WriteByte('\\')
-			sb.WriteByte(c)
-		case c == '\t':
-			sb.WriteString(`\t`)
-		case c == '\n':
-			sb.WriteString(`\n`)
-		case c == '\r':
-			sb.WriteString(`\r`)
-		case c < ' ' || c >= 0x7f:
-			sb.WriteString(`\x`)
-			sb.WriteByte(hex[c>>4])
-			sb.WriteByte(hex[c&0xf])
-		default:
-			sb.WriteByte(c)
-		}
-	}
-	sb.WriteByte(quote)
-	return sb.String()
 }
 
 // PayloadLen is the len: header value for a payload. The reference counts

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"supervisord/internal/pycompat"
 )
 
 // ListenerState is the protocol state of one event-listener process, with
@@ -205,7 +207,7 @@ func (l *Listener) Feed(data []byte, now time.Time) []Effect {
 				n, ok := parseResultLen(line[min(len(ResultTokenStart), len(line)):])
 				if !ok {
 					effs = append(effs, Log{LevelWarn,
-						fmt.Sprintf("%s: bad result line: '%s'", l.name, decodeData(line))})
+						fmt.Sprintf("%s: bad result line: '%s'", l.name, pycompat.DecodeOutput(line))})
 					effs = l.change(effs, ListenerUnknown)
 					l.buf = nil
 					if ev := l.takeEvent(); ev != nil {

@@ -3,61 +3,37 @@
 // *Error values; the RPC layer turns them into XML-RPC faults in one place.
 package faults
 
-import "fmt"
+import (
+	"fmt"
 
-// Code is a Supervisor fault code.
-type Code int
-
-// Supervisor 4.2.5's fault codes.
-const (
-	UnknownMethod        Code = 1
-	IncorrectParameters  Code = 2
-	BadArguments         Code = 3
-	SignatureUnsupported Code = 4
-	ShutdownState        Code = 6
-	BadName              Code = 10
-	BadSignal            Code = 11
-	NoFile               Code = 20
-	NotExecutable        Code = 21
-	Failed               Code = 30
-	AbnormalTermination  Code = 40
-	SpawnError           Code = 50
-	AlreadyStarted       Code = 60
-	NotRunning           Code = 70
-	Success              Code = 80
-	AlreadyAdded         Code = 90
-	StillRunning         Code = 91
-	CantReread           Code = 92
+	"supervisord/internal/pycompat"
 )
 
-var names = map[Code]string{
-	UnknownMethod:        "UNKNOWN_METHOD",
-	IncorrectParameters:  "INCORRECT_PARAMETERS",
-	BadArguments:         "BAD_ARGUMENTS",
-	SignatureUnsupported: "SIGNATURE_UNSUPPORTED",
-	ShutdownState:        "SHUTDOWN_STATE",
-	BadName:              "BAD_NAME",
-	BadSignal:            "BAD_SIGNAL",
-	NoFile:               "NO_FILE",
-	NotExecutable:        "NOT_EXECUTABLE",
-	Failed:               "FAILED",
-	AbnormalTermination:  "ABNORMAL_TERMINATION",
-	SpawnError:           "SPAWN_ERROR",
-	AlreadyStarted:       "ALREADY_STARTED",
-	NotRunning:           "NOT_RUNNING",
-	Success:              "SUCCESS",
-	AlreadyAdded:         "ALREADY_ADDED",
-	StillRunning:         "STILL_RUNNING",
-	CantReread:           "CANT_REREAD",
-}
+// Code is a Supervisor fault code; the codes and their names live in
+// pycompat with the reference's other wire rules.
+type Code = pycompat.FaultCode
 
-// Name returns the symbolic name of a code, e.g. "BAD_NAME".
-func (c Code) Name() string {
-	if n, ok := names[c]; ok {
-		return n
-	}
-	return fmt.Sprintf("FAULT_%d", int(c))
-}
+// Supervisor 4.2.5's fault codes, under the names the daemon's code uses.
+const (
+	UnknownMethod        = pycompat.FaultUnknownMethod
+	IncorrectParameters  = pycompat.FaultIncorrectParameters
+	BadArguments         = pycompat.FaultBadArguments
+	SignatureUnsupported = pycompat.FaultSignatureUnsupported
+	ShutdownState        = pycompat.FaultShutdownState
+	BadName              = pycompat.FaultBadName
+	BadSignal            = pycompat.FaultBadSignal
+	NoFile               = pycompat.FaultNoFile
+	NotExecutable        = pycompat.FaultNotExecutable
+	Failed               = pycompat.FaultFailed
+	AbnormalTermination  = pycompat.FaultAbnormalTermination
+	SpawnError           = pycompat.FaultSpawnError
+	AlreadyStarted       = pycompat.FaultAlreadyStarted
+	NotRunning           = pycompat.FaultNotRunning
+	Success              = pycompat.FaultSuccess
+	AlreadyAdded         = pycompat.FaultAlreadyAdded
+	StillRunning         = pycompat.FaultStillRunning
+	CantReread           = pycompat.FaultCantReread
+)
 
 // Error is a failure with a Supervisor fault code. Detail is the text after
 // the code name on the wire: Fault{Code: 10, String: "BAD_NAME: web"} has

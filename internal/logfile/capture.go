@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"unicode/utf8"
+
+	"supervisord/internal/pycompat"
 )
 
 // The capture-mode tokens. Output between them is collected (up to
@@ -169,7 +169,7 @@ func (c *capture) log(data []byte) {
 	}
 	if c.mainlog {
 		c.s.opts.MainLog.Log(context.Background(), LevelDebug,
-			pyRepr(c.s.cfg.Process)+" "+string(c.s.cfg.Channel)+" output:\n"+decodeForLog(data))
+			pycompat.Repr(c.s.cfg.Process)+" "+string(c.s.cfg.Channel)+" output:\n"+pycompat.DecodeOutput(data))
 	}
 	if c.s.cfg.Log.EventsEnabled {
 		c.emit(EventLog, bytes.Clone(data))
@@ -212,7 +212,7 @@ func (c *capture) toggle() {
 	c.emit(EventCommunication, bytes.Clone(c.bound))
 	if l := c.s.opts.MainLog; l != nil {
 		l.Log(context.Background(), LevelDebug,
-			pyRepr(c.s.cfg.Process)+" "+string(c.s.cfg.Channel)+" emitted a comm event")
+			pycompat.Repr(c.s.cfg.Process)+" "+string(c.s.cfg.Channel)+" emitted a comm event")
 	}
 	c.bound = c.bound[:0]
 }
@@ -223,79 +223,4 @@ func (c *capture) emit(kind EventKind, data []byte) {
 	if c.s.opts.Events == nil || !c.s.opts.Events.Emit(ev) {
 		c.s.eventDrops.Add(1)
 	}
-}
-
-// decodeForLog renders child output for the main log as the reference
-// does: text if it is UTF-8, else "Undecodable: b'...'".
-func decodeForLog(data []byte) string {
-	if utf8.Valid(data) {
-		return string(data)
-	}
-	return "Undecodable: " + pyBytesRepr(data)
-}
-
-// pyRepr quotes s like Python's repr of a str, for names in messages.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if bytes.IndexByte([]byte(s), '\'') >= 0 && bytes.IndexByte([]byte(s), '"') < 0 {
-		q = '"'
-	}
-	b := []byte{q}
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b = append(b, `\\`...)
-		case r == rune(q):
-			b = append(b, '\\', q)
-		case r == '\n':
-			b = append(b, `\n`...)
-		case r == '\r':
-			b = append(b, `\r`...)
-		case r == '\t':
-			b = append(b, `\t`...)
-		case r < 0x20 || r == 0x7f:
-			b = append(b, `\x`...)
-			b = append(b, hex2(byte(r))...)
-		default:
-			b = utf8.AppendRune(b, r)
-		}
-	}
-	return string(append(b, q))
-}
-
-// pyBytesRepr quotes data like Python's repr of bytes.
-func pyBytesRepr(data []byte) string {
-	q := byte('\'')
-	if bytes.IndexByte(data, '\'') >= 0 && bytes.IndexByte(data, '"') < 0 {
-		q = '"'
-	}
-	b := []byte{'b', q}
-	for _, c := range data {
-		switch {
-		case c == '\\':
-			b = append(b, `\\`...)
-		case c == q:
-			b = append(b, '\\', q)
-		case c == '\n':
-			b = append(b, `\n`...)
-		case c == '\r':
-			b = append(b, `\r`...)
-		case c == '\t':
-			b = append(b, `\t`...)
-		case c < 0x20 || c >= 0x7f:
-			b = append(b, `\x`...)
-			b = append(b, hex2(c)...)
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(append(b, q))
-}
-
-func hex2(c byte) string {
-	s := strconv.FormatUint(uint64(c), 16)
-	if len(s) == 1 {
-		return "0" + s
-	}
-	return s
 }

@@ -3,6 +3,8 @@ package reaper
 import (
 	"fmt"
 	"syscall"
+
+	"supervisord/internal/pycompat"
 )
 
 // Describe decodes a wait status as Supervisor's decode_wait_status does.
@@ -29,50 +31,6 @@ func Describe(status syscall.WaitStatus) (code int, text string) {
 	return -1, fmt.Sprintf("unknown termination cause 0x%04x", uint32(status))
 }
 
-// signalNames are the names Supervisor's Python prints for Linux signal
-// numbers; where Python has aliases (SIGIOT, SIGCLD, SIGIO) it prints the
-// name listed here.
-var signalNames = [...]string{
-	1:  "SIGHUP",
-	2:  "SIGINT",
-	3:  "SIGQUIT",
-	4:  "SIGILL",
-	5:  "SIGTRAP",
-	6:  "SIGABRT",
-	7:  "SIGBUS",
-	8:  "SIGFPE",
-	9:  "SIGKILL",
-	10: "SIGUSR1",
-	11: "SIGSEGV",
-	12: "SIGUSR2",
-	13: "SIGPIPE",
-	14: "SIGALRM",
-	15: "SIGTERM",
-	16: "SIGSTKFLT",
-	17: "SIGCHLD",
-	18: "SIGCONT",
-	19: "SIGSTOP",
-	20: "SIGTSTP",
-	21: "SIGTTIN",
-	22: "SIGTTOU",
-	23: "SIGURG",
-	24: "SIGXCPU",
-	25: "SIGXFSZ",
-	26: "SIGVTALRM",
-	27: "SIGPROF",
-	28: "SIGWINCH",
-	29: "SIGPOLL",
-	30: "SIGPWR",
-	31: "SIGSYS",
-	34: "SIGRTMIN",
-	64: "SIGRTMAX",
-}
-
 // SignalName returns the name Supervisor uses for a signal number, e.g.
 // "SIGTERM", or "signal 40" for a number without a name.
-func SignalName(sig syscall.Signal) string {
-	if sig > 0 && int(sig) < len(signalNames) && signalNames[sig] != "" {
-		return signalNames[sig]
-	}
-	return fmt.Sprintf("signal %d", int(sig))
-}
+func SignalName(sig syscall.Signal) string { return pycompat.SignalName(sig) }

@@ -15,6 +15,8 @@ import (
 	"supervisord/internal/logfile"
 	"supervisord/internal/process"
 	"supervisord/internal/xmlrpc"
+
+	"supervisord/internal/pycompat"
 )
 
 // Version strings the API reports.
@@ -266,7 +268,7 @@ func (a *API) runMany(ctx context.Context, all []ProcessRef, infos []process.Inf
 	results := []any{}
 	var mu sync.Mutex // guards results
 	done := func(i int, err error) {
-		spec := makeNamespec(procs[i].Group, procs[i].Name)
+		spec := pycompat.Namespec(procs[i].Group, procs[i].Name)
 		err = renamed(err, spec, nameFaults...)
 		mu.Lock()
 		results = append(results, result(procs[i].Group, procs[i].Name, err))
@@ -341,7 +343,7 @@ func (a *API) signalMany(procs []process.Info, sigArg any) []any {
 		}
 		sig, err := signalNumber(sigArg)
 		if err == nil {
-			err = renamed(a.b.SignalProcess(p.Group, p.Name, sig), makeNamespec(p.Group, p.Name), nameFaults...)
+			err = renamed(a.b.SignalProcess(p.Group, p.Name, sig), pycompat.Namespec(p.Group, p.Name), nameFaults...)
 		}
 		results = append(results, result(p.Group, p.Name, err))
 	}
@@ -769,7 +771,7 @@ func (a *API) clearAllProcessLogs() (any, error) {
 		for _, p := range g.Processes {
 			var err error
 			if e := a.b.ClearProcessLogs(g.Name, p.Name); e != nil {
-				err = faults.New(faults.Failed, makeNamespec(g.Name, p.Name))
+				err = faults.New(faults.Failed, pycompat.Namespec(g.Name, p.Name))
 			}
 			results = append(results, result(g.Name, p.Name, err))
 		}
@@ -779,39 +781,22 @@ func (a *API) clearAllProcessLogs() (any, error) {
 
 // ---- signals ----
 
-var signalNames = map[string]syscall.Signal{
-	"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "IOT": 6, "BUS": 7,
-	"FPE": 8, "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14,
-	"TERM": 15, "STKFLT": 16, "CHLD": 17, "CLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20,
-	"TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27,
-	"WINCH": 28, "IO": 29, "POLL": 29, "PWR": 30, "SYS": 31, "RTMIN": 34, "RTMAX": 64,
-	"_DFL": 0, "_IGN": 1, "_BLOCK": 0, "_UNBLOCK": 1, "_SETMASK": 2,
-}
-
 // signalNumber parses a signal given as a number or a name with or
-// without "SIG", accepting the numbers Supervisor accepts.
+// without "SIG", accepting what the reference's signal_number accepts.
 func signalNumber(v any) (syscall.Signal, error) {
-	bad := func() error { return faults.New(faults.BadSignal, pyStr(v)) }
-	var n int64
-	if i, err := integer(v); err == nil {
-		n = i
+	var sig syscall.Signal
+	var err error
+	if n, ierr := integer(v); ierr == nil {
+		sig, err = pycompat.SignalNumberOf(n, "")
+	} else if s, serr := str(v); serr == nil {
+		sig, err = pycompat.SignalNumber(s)
 	} else {
-		s, err := str(v)
-		if err != nil {
-			return 0, bad()
-		}
-		name := strings.ToUpper(strings.TrimSpace(s))
-		name = strings.TrimPrefix(name, "SIG")
-		sig, ok := signalNames[name]
-		if !ok {
-			return 0, bad()
-		}
-		n = int64(sig)
+		err = serr
 	}
-	if (n >= 0 && n <= 31) || n == 34 || n == 64 {
-		return syscall.Signal(n), nil
+	if err != nil {
+		return 0, faults.New(faults.BadSignal, pyStr(v))
 	}
-	return 0, bad()
+	return sig, nil
 }
 
 // process finds the one process a method names, after the daemon-state

@@ -1,39 +1,16 @@
 package rpc
 
 import (
-	"strings"
-
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
+
+	"supervisord/internal/pycompat"
 )
-
-// splitNamespec splits a process specification as Supervisor does:
-// "name" is group name and process name; "group:name" names one process;
-// "group:" and "group:*" name the whole group (process is "").
-func splitNamespec(spec string) (group, proc string) {
-	g, p, ok := strings.Cut(spec, ":")
-	if !ok {
-		return spec, spec
-	}
-	if p == "*" {
-		p = ""
-	}
-	return g, p
-}
-
-// makeNamespec is the short name clients use: "name" when the process
-// and its group share it, else "group:name".
-func makeNamespec(group, proc string) string {
-	if group == proc {
-		return proc
-	}
-	return group + ":" + proc
-}
 
 // resolve finds the group and process a specification names. proc is nil
 // when the specification names a whole group.
 func resolve(groups []GroupSnapshot, spec string) (*GroupSnapshot, *process.Info, error) {
-	gname, pname := splitNamespec(spec)
+	gname, pname := pycompat.SplitNamespec(spec)
 	var g *GroupSnapshot
 	for i := range groups {
 		if groups[i].Name == gname {

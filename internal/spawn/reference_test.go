@@ -1,6 +1,8 @@
 package spawn
 
 import (
+	"supervisord/internal/pycompat"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,8 +130,8 @@ json.dump(out, sys.stdout)
 	var ref []string
 	runReference(t, script, hexes, &ref)
 	for i, s := range inputs {
-		if got := pyRepr(s); got != ref[i] {
-			t.Errorf("pyRepr(%q) = %s, reference %s", s, got, ref[i])
+		if got := pycompat.Repr(s); got != ref[i] {
+			t.Errorf("pycompat.Repr(%q) = %s, reference %s", s, got, ref[i])
 		}
 	}
 }

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
-	"unicode"
-	"unicode/utf8"
 
 	"supervisord/internal/faults"
+	"supervisord/internal/pycompat"
 )
 
 // SearchDirs splits a PATH value into the directories Resolve searches; an
@@ -56,13 +55,13 @@ func ResolveIn(argv0 string, dirs []string) (string, error) {
 	}
 	switch {
 	case !found:
-		return "", faults.New(faults.NoFile, "can't find command "+pyRepr(filename))
+		return "", faults.New(faults.NoFile, "can't find command "+pycompat.Repr(filename))
 	case st.Mode&syscall.S_IFMT == syscall.S_IFDIR:
-		return "", faults.New(faults.NotExecutable, fmt.Sprintf("command at %s is a directory", pyRepr(filename)))
+		return "", faults.New(faults.NotExecutable, fmt.Sprintf("command at %s is a directory", pycompat.Repr(filename)))
 	case st.Mode&0o111 == 0:
-		return "", faults.New(faults.NotExecutable, fmt.Sprintf("command at %s is not executable", pyRepr(filename)))
+		return "", faults.New(faults.NotExecutable, fmt.Sprintf("command at %s is not executable", pycompat.Repr(filename)))
 	case syscall.Access(filename, 1 /* X_OK */) != nil:
-		return "", faults.New(faults.NotExecutable, "no permission to run command "+pyRepr(filename))
+		return "", faults.New(faults.NotExecutable, "no permission to run command "+pycompat.Repr(filename))
 	}
 	return filename, nil
 }
@@ -82,50 +81,4 @@ func joinPath(dir, name string) string {
 		return dir + name
 	}
 	return dir + "/" + name
-}
-
-// pyRepr quotes s as Python's repr() quotes a str, which is how Supervisor
-// puts file names in its messages: single quotes unless s holds a single
-// quote and no double quote, with backslash escapes for the rest. Bytes
-// that are not UTF-8 appear as Python shows undecodable file-name bytes
-// (\udcXX).
-func pyRepr(s string) string {
-	quote := '\''
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteRune(quote)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			fmt.Fprintf(&b, `\udc%02x`, s[i])
-			i++
-			continue
-		}
-		i += size
-		switch {
-		case r == quote || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteRune(quote)
-	return b.String()
 }

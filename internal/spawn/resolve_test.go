@@ -1,6 +1,8 @@
 package spawn
 
 import (
+	"supervisord/internal/pycompat"
+
 	"errors"
 	"os"
 	"path/filepath"
@@ -135,8 +137,8 @@ func TestPyRepr(t *testing.T) {
 		"\U000e0001": `'\U000e0001'`,
 	}
 	for in, want := range tests {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pycompat.Repr(in); got != want {
+			t.Errorf("pycompat.Repr(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
@@ -146,13 +148,13 @@ func FuzzPyRepr(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		r := pyRepr(s)
+		r := pycompat.Repr(s)
 		if len(r) < 2 || r[0] != r[len(r)-1] || (r[0] != '\'' && r[0] != '"') {
-			t.Fatalf("pyRepr(%q) = %s is not quoted", s, r)
+			t.Fatalf("pycompat.Repr(%q) = %s is not quoted", s, r)
 		}
 		for _, c := range []byte(r) {
 			if c < 0x20 || c == 0x7f {
-				t.Fatalf("pyRepr(%q) = %q holds a control byte", s, r)
+				t.Fatalf("pycompat.Repr(%q) = %q holds a control byte", s, r)
 			}
 		}
 	})

@@ -150,23 +150,7 @@ var errShutdown = faults.New(faults.ShutdownState, "")
 // slog.LevelInfo, warn slog.LevelWarn, error slog.LevelError, debug
 // slog.LevelDebug; critical, trace and blather extend the scale by the
 // same steps.
-func SlogLevel(l config.Level) slog.Level {
-	switch {
-	case l >= config.LevelCritical:
-		return slog.LevelError + 4
-	case l >= config.LevelError:
-		return slog.LevelError
-	case l >= config.LevelWarn:
-		return slog.LevelWarn
-	case l >= config.LevelInfo:
-		return slog.LevelInfo
-	case l >= config.LevelDebug:
-		return slog.LevelDebug
-	case l >= config.LevelTrace:
-		return slog.LevelDebug - 4
-	}
-	return slog.LevelDebug - 8
-}
+func SlogLevel(l config.Level) slog.Level { return l.Slog() }
 
 var _ rpc.Backend = (*Supervisor)(nil)
 

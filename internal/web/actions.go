@@ -9,6 +9,7 @@ import (
 
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
+	"supervisord/internal/pycompat"
 	"supervisord/internal/rpc"
 )
 
@@ -30,27 +31,12 @@ var actions = map[string]action{
 	"restartall": {Verb: "Restart all processes"},
 }
 
-// splitNamespec splits "group:name" or "name" (a group holding one
-// process of the same name) as Supervisor does; "group:" and "group:*"
-// name no single process.
-func splitNamespec(spec string) (group, name string) {
-	g, n, ok := strings.Cut(spec, ":")
-	if !ok {
-		return spec, spec
-	}
-	if n == "*" {
-		n = ""
-	}
-	return g, n
-}
+// splitNamespec splits "group:name" or "name" as Supervisor does;
+// "group:" and "group:*" name no single process.
+func splitNamespec(spec string) (group, name string) { return pycompat.SplitNamespec(spec) }
 
 // namespec is the short name: "name" when group and process share it.
-func namespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
-}
+func namespec(group, name string) string { return pycompat.Namespec(group, name) }
 
 // find returns the process spec names in groups.
 func find(groups []rpc.GroupSnapshot, spec string) (process.Info, bool) {
