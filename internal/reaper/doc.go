@@ -6,26 +6,23 @@
 // each status by pid. Nothing here starts goroutines or waits for a
 // particular pid, so no exit can be consumed by a second waiter.
 //
-// Being told of SIGCHLD: the loop owns a buffered channel and registers it
-// with Notify:
+// Being told of SIGCHLD: the supervisor's Run owns a buffered channel and
+// registers it with Notify before the loop starts; the loop reaps on every
+// wake-up of that channel (and once per step besides):
 //
-//	sigchld := make(chan os.Signal, 1)
-//	reaper.Notify(sigchld)
-//	defer reaper.Stop(sigchld)
-//	for {
-//		select {
-//		case <-sigchld:
-//			for _, e := range reaper.Reap() { ... route e.Pid ... }
-//		...
-//		}
-//	}
+//	chld := make(chan os.Signal, 1)
+//	reaper.Notify(chld)
+//	defer reaper.Stop(chld)
+//	... in the loop ...
+//	case <-chld:
+//		for _, e := range reaper.Reap() { ... route e.Pid ... }
 //
 // Signals coalesce (a capacity of one is enough, since one wake-up must
 // collect every exit), so the loop always reaps until Reap returns nothing
-// rather than once per signal. A child forked before the channel is
-// registered may exit unseen; call Reap once after Notify to collect it.
+// rather than once per signal.
 //
-// When the daemon runs as PID 1 (IsPID1) or calls SetSubreaper, orphaned
+// When the daemon runs as PID 1 of a pid namespace (IsPID1), orphaned
 // grandchildren are reparented to it; Reap collects them too and the loop
-// reports them as unknown pids.
+// logs them as unknown pids. SetSubreaper gives the same to a daemon that is
+// not PID 1; the daemon does not call it today.
 package reaper

@@ -30,8 +30,10 @@ type Backend interface {
 	// Pid is the daemon's pid.
 	Pid() int
 
-	// Config is the configuration in force (the one last applied, not a
-	// newer file on disk). It must not be modified.
+	// Config is the configuration last read (at start, by reloadConfig
+	// or by a HUP), which may be newer than the one the running groups
+	// came from: addProcessGroup and avail look here. It must not be
+	// modified.
 	Config() *config.Config
 	// Groups returns the groups now in use with their processes, groups
 	// in the order Supervisor starts them and processes within a group

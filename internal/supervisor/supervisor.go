@@ -19,6 +19,7 @@ import (
 	"supervisord/internal/faults"
 	"supervisord/internal/logfile"
 	"supervisord/internal/process"
+	"supervisord/internal/reaper"
 	"supervisord/internal/rpc"
 )
 
@@ -115,8 +116,8 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 	defer close(s.done)
 	sigs := make(chan os.Signal, 16)
 	chld := make(chan os.Signal, 1)
-	signal.Notify(chld, syscall.SIGCHLD)
-	defer signal.Stop(chld)
+	reaper.Notify(chld)
+	defer reaper.Stop(chld)
 	if s.opts.Signals {
 		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
 		defer signal.Stop(sigs)
