@@ -11,6 +11,7 @@ require (
 	github.com/prometheus/common v0.66.1
 	github.com/prometheus/procfs v0.16.1
 	github.com/rogpeppe/go-internal v1.16.0
+	golang.org/x/mod v0.21.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
 )

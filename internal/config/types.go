@@ -234,7 +234,7 @@ type Process struct {
 	AutoRestart    AutoRestart
 	ExitCodes      []int
 	StopSignal     syscall.Signal
-	StopWaitSecs   time.Duration
+	StopWaitSecs   time.Duration //lint:ignore ST1011 named after the stopwaitsecs option
 	StopAsGroup    bool
 	KillAsGroup    bool
 	User           *User // nil: run as the daemon's user

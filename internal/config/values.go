@@ -91,9 +91,7 @@ func parseOctal(s string) (os.FileMode, error) {
 	t = strings.TrimLeft(t, "+-")
 	if len(t) > 2 && (t[:2] == "0o" || t[:2] == "0O") {
 		t = t[2:]
-		if strings.HasPrefix(t, "_") {
-			t = t[1:]
-		}
+		t = strings.TrimPrefix(t, "_")
 	}
 	if neg || t == "" || t[0] == '_' || t[len(t)-1] == '_' || strings.Contains(t, "__") {
 		return 0, fmt.Errorf("%s can not be converted to an octal type", s)

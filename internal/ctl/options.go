@@ -43,12 +43,6 @@ type options struct {
 	args        []string
 }
 
-// usageError is a command-line or config problem reported the way the
-// reference's usage() does: two lines on stderr, exit status 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
 type optSpec struct {
 	name   string // attribute, "" for help
 	hasArg bool

@@ -26,11 +26,10 @@ type Handler struct {
 }
 
 type handlerShared struct {
-	mu      sync.Mutex // guards buf and writes to outs
-	buf     []byte
-	outs    []io.Writer
-	syslog  *SyslogSender
-	onError func(error)
+	mu     sync.Mutex // guards buf and writes to outs
+	buf    []byte
+	outs   []io.Writer
+	syslog *SyslogSender
 }
 
 // NewHandler returns a handler writing to each of outs at or above level.

@@ -38,7 +38,6 @@ type scanner struct {
 	pending string   // name of a self-closed element whose end is due
 	hasEnd  bool     // pending is set
 	rooted  bool     // the root element has been seen
-	peeked  *token
 	buf     []byte
 }
 
@@ -54,28 +53,8 @@ func (s *scanner) errorf(off int, msg string) error {
 	return &SyntaxError{Offset: off, Msg: msg}
 }
 
-// peek returns the next token without consuming it.
-func (s *scanner) peek() (token, error) {
-	if s.peeked != nil {
-		return *s.peeked, nil
-	}
-	t, err := s.read()
-	if err != nil {
-		return t, err
-	}
-	s.peeked = &t
-	return t, nil
-}
-
 // next consumes and returns the next token.
-func (s *scanner) next() (token, error) {
-	if s.peeked != nil {
-		t := *s.peeked
-		s.peeked = nil
-		return t, nil
-	}
-	return s.read()
-}
+func (s *scanner) next() (token, error) { return s.read() }
 
 func (s *scanner) read() (token, error) {
 	if s.hasEnd {
