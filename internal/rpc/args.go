@@ -82,3 +82,48 @@ func integer(v any) (int64, error) {
 	}
 	return 0, errParams()
 }
+
+// stateCheck says whether a method refuses to run once the daemon is
+// shutting down or restarting.
+type stateCheck bool
+
+const (
+	anyState   stateCheck = false
+	checkState stateCheck = true
+)
+
+// decode is the argument decoder every method shares. In the order the
+// reference reports failures, it checks the number of arguments (lo to
+// hi), converts each argument given into the matching dst (*string:
+// a string or base64 data; *bool: Python's truth of the value; *any: the
+// value as it came), then, with checkState, the daemon's state. A dst
+// without an argument keeps the value it had, which is how optional
+// arguments take their defaults.
+func (a *API) decode(args []any, lo, hi int, state stateCheck, dst ...any) error {
+	if err := arity(args, lo, hi); err != nil {
+		return err
+	}
+	for i, d := range dst {
+		if i >= len(args) {
+			break
+		}
+		switch d := d.(type) {
+		case *string:
+			s, err := str(args[i])
+			if err != nil {
+				return err
+			}
+			*d = s
+		case *bool:
+			*d = truthy(args[i])
+		case *any:
+			*d = args[i]
+		default:
+			panic("rpc: decode into unsupported type")
+		}
+	}
+	if state == checkState {
+		return a.checkState()
+	}
+	return nil
+}

@@ -24,7 +24,7 @@ const shutdownHelp = "Stop every process and exit.\n\n" +
 
 // shutdown implements supervisor.shutdown([status]).
 func (a *API) shutdown(_ context.Context, args []any) (any, error) {
-	if err := arity(args, 0, 1); err != nil {
+	if err := a.decode(args, 0, 1, anyState); err != nil {
 		return nil, err
 	}
 	status := 0

@@ -49,7 +49,7 @@ func (a *API) table() map[string]*method {
 	add("supervisor.getVersion", "string", "Return the version of the XML-RPC API (an older name of getAPIVersion).\n\n@return string version", a.checked(constant(APIVersion)))
 	add("supervisor.getSupervisorVersion", "string", "Return the Supervisor version this daemon is compatible with.\n\n@return string version", a.checked(constant(SupervisorVersion)))
 	add("supervisor.getIdentification", "string", "Return the daemon's identifier.\n\n@return string identifier", a.checked(func() (any, error) { return a.b.Identifier(), nil }))
-	add("supervisor.getState", "struct", "Return the daemon's state.\n\n@return struct {int statecode, string statename}", noArgs(a.getState))
+	add("supervisor.getState", "struct", "Return the daemon's state.\n\n@return struct {int statecode, string statename}", a.noArgs(anyState, a.getState))
 	m["supervisor.getState"].fn = a.checked(a.getState)
 	add("supervisor.getPID", "int", "Return the daemon's process id.\n\n@return int pid", a.checked(func() (any, error) { return a.b.Pid(), nil }))
 	add("supervisor.readLog", "string int int", "Read part of the daemon's log.\n\n@param int offset where to start; negative counts from the end\n@param int length how many bytes; 0 reads to the end\n@return string log data", a.readLog)
@@ -87,42 +87,37 @@ func (a *API) table() map[string]*method {
 	add("supervisor.sendProcessStdin", "boolean string string", "Write to a process's standard input.\n\n@param string name process name or group:name\n@param string chars the data to write\n@return boolean true unless an error occurs", a.sendProcessStdin)
 	add("supervisor.sendRemoteCommEvent", "boolean string string", "Emit a REMOTE_COMMUNICATION event for event listeners.\n\n@param string type the type field of the event\n@param string data the event body\n@return boolean true unless an error occurs", a.sendRemoteCommEvent)
 
-	add("system.listMethods", "array", "List the names of every method.\n\n@return array method names", noArgs(func() (any, error) { return a.names, nil }))
-	add("system.methodHelp", "string string", "Describe a method.\n\n@param string name method name\n@return string the description", a.methodHelp)
-	add("system.methodSignature", "array string", "Give a method's signature: its return type, then its parameter types.\n\n@param string name method name\n@return array types", a.methodSignature)
+	add("system.listMethods", "array", "List the names of every method.\n\n@return array method names", a.noArgs(anyState, func() (any, error) { return a.names, nil }))
+	add("system.methodHelp", "string string", "Describe a method.\n\n@param string name method name\n@return string the description", a.aboutMethod(func(m *method) any { return m.help }))
+	add("system.methodSignature", "array string", "Give a method's signature: its return type, then its parameter types.\n\n@param string name method name\n@return array types", a.aboutMethod(func(m *method) any { return m.sig }))
 	add("system.multicall", "array array", "Run several calls in one request. Each call is a struct {methodName, params}; each result is the call's value or a {faultCode, faultString} struct.\n\n@param array calls the calls\n@return array results", a.multicall)
 	return m
 }
 
-func (a *API) methodHelp(_ context.Context, args []any) (any, error) {
-	if err := arity(args, 1, 1); err != nil {
-		return nil, err
+// aboutMethod serves methodHelp and methodSignature: what field says of
+// the method named by the one argument.
+func (a *API) aboutMethod(field func(*method) any) func(context.Context, []any) (any, error) {
+	return func(_ context.Context, args []any) (any, error) {
+		var arg any
+		if err := a.decode(args, 1, 1, anyState, &arg); err != nil {
+			return nil, err
+		}
+		name, _ := arg.(string)
+		if meth := a.methods[name]; meth != nil {
+			return field(meth), nil
+		}
+		return nil, faults.New(faults.SignatureUnsupported, "")
 	}
-	name, _ := args[0].(string)
-	if meth := a.methods[name]; meth != nil {
-		return meth.help, nil
-	}
-	return nil, faults.New(faults.SignatureUnsupported, "")
-}
-
-func (a *API) methodSignature(_ context.Context, args []any) (any, error) {
-	if err := arity(args, 1, 1); err != nil {
-		return nil, err
-	}
-	name, _ := args[0].(string)
-	if meth := a.methods[name]; meth != nil {
-		return meth.sig, nil
-	}
-	return nil, faults.New(faults.SignatureUnsupported, "")
 }
 
 // multicall runs the calls one after another, as Supervisor does, and
 // returns each call's value, or its fault as a struct, in order.
 func (a *API) multicall(ctx context.Context, args []any) (any, error) {
-	if err := arity(args, 1, 1); err != nil {
+	var arg any
+	if err := a.decode(args, 1, 1, anyState, &arg); err != nil {
 		return nil, err
 	}
-	calls, ok := args[0].([]any)
+	calls, ok := arg.([]any)
 	if !ok {
 		return nil, errParams()
 	}
