@@ -263,111 +263,86 @@ func procName(proc string, whole bool) string {
 	return proc
 }
 
+// lifecycle is what the start and stop commands differ in.
+type lifecycle struct {
+	verb, done      string // "start", "started"
+	all, group, one string // the methods for all, a group, one process
+	messages        map[int]string
+	benign          int // the fault that only sets the exit status
+	usageExit       int // exit status when no name is given
+	noSuchGroupExit int // exit status for a group the daemon does not know
+}
+
+var (
+	startLifecycle = lifecycle{verb: "start", done: "started",
+		all: "supervisor.startAllProcesses", group: "supervisor.startProcessGroup", one: "supervisor.startProcess",
+		messages: startMessages, benign: faultAlreadyStart, usageExit: exitInvalidArgs, noSuchGroupExit: exitInvalidArgs}
+	stopLifecycle = lifecycle{verb: "stop", done: "stopped",
+		all: "supervisor.stopAllProcesses", group: "supervisor.stopProcessGroup", one: "supervisor.stopProcess",
+		messages: signalMessages, benign: faultNotRunning, usageExit: exitGeneric, noSuchGroupExit: exitGeneric}
+)
+
 func (c *controller) doStart(ctx context.Context, arg string) (bool, error) {
-	ok, err := c.upcheck(ctx)
-	if !ok {
-		return false, err
-	}
-	names := strings.Fields(arg)
-	if len(names) == 0 {
-		c.output("Error: start requires a process name")
-		c.exitStatus = exitInvalidArgs
-		c.help("start")
-		return false, nil
-	}
-	if slices.Contains(names, "all") {
-		v, err := c.call(ctx, "supervisor.startAllProcesses")
-		if err != nil {
-			return false, err
-		}
-		return false, c.printResults(v, "started", startMessages, faultAlreadyStart)
-	}
-	for _, name := range names {
-		group, proc, whole := splitNamespec(name)
-		if whole {
-			v, err := c.call(ctx, "supervisor.startProcessGroup", group)
-			if err != nil {
-				if f, ok := faultOf(err); ok && f.Code == faultBadName {
-					c.output(group + ": ERROR (no such group)")
-					c.exitStatus = exitInvalidArgs
-					continue
-				}
-				c.exitStatus = exitGeneric
-				return false, err
-			}
-			if err := c.printResults(v, "started", startMessages, faultAlreadyStart); err != nil {
-				return false, err
-			}
-			continue
-		}
-		if _, err := c.call(ctx, "supervisor.startProcess", name); err != nil {
-			r, ok := faultResult(err, group, proc)
-			if !ok {
-				return false, err
-			}
-			line, err := resultLine(r, "started", startMessages)
-			if err != nil {
-				return false, err
-			}
-			c.output(line)
-			c.setExitFromFault(intField(r, "status"), faultAlreadyStart)
-			continue
-		}
-		c.output(makeNamespec(group, proc) + ": started")
-	}
-	return false, nil
+	return c.runLifecycle(ctx, arg, &startLifecycle)
 }
 
 func (c *controller) doStop(ctx context.Context, arg string) (bool, error) {
+	return c.runLifecycle(ctx, arg, &stopLifecycle)
+}
+
+// runLifecycle is the one body of start and stop: "all", whole groups
+// ("group:*") and single processes, each reported on its own line.
+func (c *controller) runLifecycle(ctx context.Context, arg string, lc *lifecycle) (bool, error) {
 	ok, err := c.upcheck(ctx)
 	if !ok {
 		return false, err
 	}
 	names := strings.Fields(arg)
 	if len(names) == 0 {
-		c.output("Error: stop requires a process name")
-		c.exitStatus = exitGeneric
-		c.help("stop")
+		c.output("Error: " + lc.verb + " requires a process name")
+		c.exitStatus = lc.usageExit
+		c.help(lc.verb)
 		return false, nil
 	}
 	if slices.Contains(names, "all") {
-		v, err := c.call(ctx, "supervisor.stopAllProcesses")
+		v, err := c.call(ctx, lc.all)
 		if err != nil {
 			return false, err
 		}
-		return false, c.printResults(v, "stopped", signalMessages, faultNotRunning)
+		return false, c.printResults(v, lc.done, lc.messages, lc.benign)
 	}
 	for _, name := range names {
 		group, proc, whole := splitNamespec(name)
 		if whole {
-			v, err := c.call(ctx, "supervisor.stopProcessGroup", group)
+			v, err := c.call(ctx, lc.group, group)
 			if err != nil {
-				c.exitStatus = exitGeneric
 				if f, ok := faultOf(err); ok && f.Code == faultBadName {
 					c.output(group + ": ERROR (no such group)")
+					c.exitStatus = lc.noSuchGroupExit
 					continue
 				}
+				c.exitStatus = exitGeneric
 				return false, err
 			}
-			if err := c.printResults(v, "stopped", signalMessages, faultNotRunning); err != nil {
+			if err := c.printResults(v, lc.done, lc.messages, lc.benign); err != nil {
 				return false, err
 			}
 			continue
 		}
-		if _, err := c.call(ctx, "supervisor.stopProcess", name); err != nil {
+		if _, err := c.call(ctx, lc.one, name); err != nil {
 			r, ok := faultResult(err, group, proc)
 			if !ok {
 				return false, err
 			}
-			line, err := resultLine(r, "stopped", signalMessages)
+			line, err := resultLine(r, lc.done, lc.messages)
 			if err != nil {
 				return false, err
 			}
 			c.output(line)
-			c.setExitFromFault(intField(r, "status"), faultNotRunning)
+			c.setExitFromFault(intField(r, "status"), lc.benign)
 			continue
 		}
-		c.output(makeNamespec(group, proc) + ": stopped")
+		c.output(makeNamespec(group, proc) + ": " + lc.done)
 	}
 	return false, nil
 }

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"syscall"
@@ -94,6 +95,9 @@ func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
 	if from == to {
 		return
 	}
+	if !allowed(from, to) {
+		env.Log(config.LevelCritical, fmt.Sprintf("BUG: %s moved from %s to %s, which the transition table does not allow", p.Config.Name, from, to))
+	}
 	p.State = to
 	if to == Backoff {
 		p.Backoff++
@@ -101,21 +105,6 @@ func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
 	}
 	env.StateChanged(p, from, expected)
 }
-
-func (p *Proc) assertIn(states ...State) error {
-	if slices.Contains(states, p.State) {
-		return nil
-	}
-	names := make([]string, len(states))
-	for i, s := range states {
-		names[i] = s.String()
-	}
-	return fmt.Errorf("%w: %s is %s, not one of %v", ErrBadTransition, p.Config.Name, p.State, names)
-}
-
-// ErrBadTransition is returned for a transition the state machine does
-// not allow from the current state.
-var ErrBadTransition = fmt.Errorf("illegal transition")
 
 // Spawn starts the process: STOPPED/EXITED/FATAL/BACKOFF → STARTING, then
 // BACKOFF when the spawn fails. It returns an error only for an illegal
@@ -126,7 +115,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' already running", name))
 		return fmt.Errorf("%w: %s already has pid %d", ErrBadTransition, name, p.Pid)
 	}
-	if err := p.assertIn(Exited, Fatal, Backoff, Stopped, Unknown); err != nil {
+	if err := p.check(EventSpawn); err != nil {
 		return err
 	}
 	p.Killing = false
@@ -172,27 +161,34 @@ func (p *Proc) recordSpawned(env Env, pid int, now time.Time) {
 // HookDone switches a process whose pre-start hook succeeded over to its
 // command, started with pid: startsecs count from now. The state stays
 // STARTING.
-func (p *Proc) HookDone(env Env, pid int, now time.Time) {
+func (p *Proc) HookDone(env Env, pid int, now time.Time) error {
+	if err := p.check(EventHookDone); err != nil {
+		return err
+	}
 	p.Hook = false
 	p.LastStart = now
 	p.recordSpawned(env, pid, now)
+	return nil
 }
 
 // SpawnFailed records a failure to start the command after the
 // pre-start hook succeeded: STARTING → BACKOFF with msg as spawnerr, as
 // for a failed Spawn.
-func (p *Proc) SpawnFailed(env Env, msg string, now time.Time) {
+func (p *Proc) SpawnFailed(env Env, msg string, now time.Time) error {
+	if err := p.check(EventSpawnFailed); err != nil {
+		return err
+	}
 	p.Hook = false
 	p.Pid = 0
 	p.SpawnErr = msg
 	env.Log(config.LevelInfo, "spawnerr: "+msg)
 	p.changeState(env, Backoff, true, now)
+	return nil
 }
 
 // Stop is an administrative stop: send the stop signal (or leave BACKOFF
-// at once). It returns the reference's message when there is nothing to
-// stop.
-func (p *Proc) Stop(env Env, now time.Time) string {
+// at once). It fails as Kill does.
+func (p *Proc) Stop(env Env, now time.Time) error {
 	p.AdministrativeStop = true
 	p.lastStopReport = time.Time{}
 	return p.Kill(env, p.Config.StopSignal, now)
@@ -200,30 +196,32 @@ func (p *Proc) Stop(env Env, now time.Time) string {
 
 // GiveUp moves BACKOFF → FATAL.
 func (p *Proc) GiveUp(env Env, now time.Time) error {
+	if err := p.check(EventGiveUp); err != nil {
+		return err
+	}
 	p.Delay = time.Time{}
 	p.Backoff = 0
 	p.SystemStop = true
-	if err := p.assertIn(Backoff); err != nil {
-		return err
-	}
 	p.changeState(env, Fatal, true, now)
 	return nil
 }
 
 // Kill sends sig with the intention of ending the process:
-// RUNNING/STARTING/STOPPING → STOPPING, BACKOFF → STOPPED. It returns a
-// message when the process was not running, "" when the signal was sent.
-func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
+// RUNNING/STARTING/STOPPING → STOPPING, BACKOFF → STOPPED. It fails with
+// ErrNotRunning when there is no child, ErrSignalFailed when kill(2)
+// failed (the process is then UNKNOWN), each with the reference's message
+// as its text, and ErrBadTransition in a state that cannot be stopped.
+func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) error {
 	name := p.Config.Name
 	if p.State == Backoff {
 		env.Log(config.LevelDebug, fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", name))
 		p.changeState(env, Stopped, true, now)
-		return ""
+		return nil
 	}
 	if p.Pid == 0 {
 		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", name, SignalName(sig))
 		env.Log(config.LevelDebug, msg)
-		return msg
+		return &reportedError{msg, ErrNotRunning}
 	}
 	// A second kill while STOPPING is the SIGKILL after stopwaitsecs.
 	group := p.Config.StopAsGroup
@@ -235,8 +233,8 @@ func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
 		asGroup = "process group "
 	}
 	env.Log(config.LevelDebug, fmt.Sprintf("killing %s (pid %d) %swith signal %s", name, p.Pid, asGroup, SignalName(sig)))
-	if err := p.assertIn(Running, Starting, Stopping); err != nil {
-		return err.Error()
+	if err := p.check(EventKill); err != nil {
+		return err
 	}
 	p.Killing = true
 	p.Delay = now.Add(p.Config.StopWaitSecs)
@@ -247,38 +245,39 @@ func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
 		p.changeState(env, Unknown, true, now)
 		p.Killing = false
 		p.Delay = time.Time{}
-		return msg
+		return &reportedError{msg, ErrSignalFailed}
 	}
-	return ""
+	return nil
 }
 
-// Signal sends sig without the intention of ending the process.
-func (p *Proc) Signal(env Env, sig syscall.Signal, now time.Time) string {
+// Signal sends sig without the intention of ending the process. It fails
+// as Kill does.
+func (p *Proc) Signal(env Env, sig syscall.Signal, now time.Time) error {
 	name := p.Config.Name
 	if p.Pid == 0 {
 		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", name, SignalName(sig))
 		env.Log(config.LevelDebug, msg)
-		return msg
+		return &reportedError{msg, ErrNotRunning}
 	}
 	env.Log(config.LevelDebug, fmt.Sprintf("sending %s (pid %d) sig %s", name, p.Pid, SignalName(sig)))
-	if err := p.assertIn(Running, Starting, Stopping); err != nil {
-		return err.Error()
+	if err := p.check(EventSignal); err != nil {
+		return err
 	}
 	if err := env.Kill(p.Pid, sig, false); err != nil && err != syscall.ESRCH {
 		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", name, p.Pid, err)
 		env.Log(config.LevelCritical, msg)
 		p.changeState(env, Unknown, true, now)
-		return msg
+		return &reportedError{msg, ErrSignalFailed}
 	}
-	return ""
+	return nil
 }
 
 // Exited records the end of the process: es is the exit status as the
 // reference decodes it (-1 for a signal), how the text ("exit status 1",
-// "terminated by SIGKILL").
-func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
+// "terminated by SIGKILL"). It fails, changing nothing, for a process
+// that has no child to exit.
+func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 	name := p.Config.Name
-	p.LastStop = now
 	tooQuickly := false
 	// A child reaped in the same instant it was spawned ran for zero
 	// time; only a start time truly after now means the clock went back.
@@ -287,6 +286,14 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 	} else {
 		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
 	}
+	ev := EventExit
+	if tooQuickly && !p.Killing && p.State == Starting {
+		ev = EventExitEarly
+	}
+	if err := p.check(ev); err != nil {
+		return err
+	}
+	p.LastStop = now
 	expected := slices.Contains(p.Config.ExitCodes, es)
 	p.Hook = false
 
@@ -324,6 +331,7 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 		}
 	}
 	p.Pid = 0
+	return nil
 }
 
 // Transition performs the steps that are due at now: autostart,
@@ -331,44 +339,56 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 // BACKOFF → FATAL after too many retries, SIGKILL after stopwaitsecs. It
 // is the reference's per-tick transition, run by the loop whenever
 // something happened or a deadline passed.
-func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
+func (p *Proc) Transition(env Env, mood Mood, now time.Time) error {
+	var errs []error
 	state := p.State
 	c := p.Config
 	if mood > SupervisorRestarting {
 		switch {
 		case state == Exited:
 			if p.wantsAutorestart() && !now.Before(p.LastStop.Add(c.RestartPause)) {
-				p.Spawn(env, now)
+				errs = append(errs, p.Spawn(env, now))
 			}
 		case state == Stopped && p.LastStart.IsZero():
 			if c.Autostart {
-				p.Spawn(env, now)
+				errs = append(errs, p.Spawn(env, now))
 			}
 		case state == Backoff:
 			if p.Backoff <= c.Startretries && !now.Before(p.Delay) {
-				p.Spawn(env, now)
+				errs = append(errs, p.Spawn(env, now))
 			}
 		}
 	}
 	switch state {
 	case Starting:
 		if p.State == Starting && !p.Hook && now.Sub(p.LastStart) >= c.Startsecs {
-			p.Delay = time.Time{}
-			p.Backoff = 0
-			p.changeState(env, Running, true, now)
-			env.Log(config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
+			errs = append(errs, p.started(env, now))
 		}
 	case Backoff:
 		if p.State == Backoff && p.Backoff > c.Startretries {
-			p.GiveUp(env, now)
+			errs = append(errs, p.GiveUp(env, now))
 			env.Log(config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
 		}
 	case Stopping:
 		if p.State == Stopping && !p.Delay.IsZero() && !now.Before(p.Delay) {
 			env.Log(config.LevelWarn, fmt.Sprintf("killing '%s' (%d) with SIGKILL", c.Name, p.Pid))
-			p.Kill(env, syscall.SIGKILL, now)
+			errs = append(errs, p.Kill(env, syscall.SIGKILL, now))
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// started moves STARTING → RUNNING once startsecs have passed.
+func (p *Proc) started(env Env, now time.Time) error {
+	if err := p.check(EventStarted); err != nil {
+		return err
+	}
+	c := p.Config
+	p.Delay = time.Time{}
+	p.Backoff = 0
+	p.changeState(env, Running, true, now)
+	env.Log(config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
+	return nil
 }
 
 // Deadline returns when Transition next has timed work for this process,

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"syscall"
@@ -180,8 +181,8 @@ func TestStopAndKillAfterStopwaitsecs(t *testing.T) {
 	p := newProc(func(c *config.Process) { c.StopAsGroup = true; c.KillAsGroup = true })
 	p.Transition(r, SupervisorRunning, at(0))
 	p.Transition(r, SupervisorRunning, at(1))
-	if msg := p.Stop(r, at(2)); msg != "" {
-		t.Fatalf("stop: %s", msg)
+	if err := p.Stop(r, at(2)); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 	if p.State != Stopping || r.kills[0] != "1 SIGTERM group=true" {
 		t.Fatalf("state %s kills %q", p.State, r.kills)
@@ -220,9 +221,9 @@ func TestStopBackoffIsImmediate(t *testing.T) {
 func TestStopWhenNotRunning(t *testing.T) {
 	r := &recorder{}
 	p := newProc(nil)
-	msg := p.Stop(r, at(0))
-	if msg != "attempted to kill web with sig SIGTERM but it wasn't running" {
-		t.Fatalf("msg %q", msg)
+	err := p.Stop(r, at(0))
+	if !errors.Is(err, ErrNotRunning) || err.Error() != "attempted to kill web with sig SIGTERM but it wasn't running" {
+		t.Fatalf("err %v", err)
 	}
 }
 

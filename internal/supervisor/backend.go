@@ -146,12 +146,12 @@ func (l *loop) startOne(group, name string, wait bool) (chan error, error) {
 		}
 		return p.wait(waitRunning), nil
 	}
-	p.Spawn(l, l.now)
+	l.stepDone(p.Spawn(l, l.now))
 	l.reap()
 	if p.SpawnErr != "" {
 		return nil, faults.New(faults.SpawnError, p.fullName())
 	}
-	p.Transition(l, l.mood, l.now)
+	l.stepDone(p.Transition(l, l.mood, l.now))
 	if !wait {
 		return nil, nil
 	}
@@ -178,8 +178,9 @@ func (l *loop) stopOne(group, name string, wait bool) (chan error, error) {
 	if !p.State.IsRunning() {
 		return nil, faults.New(faults.NotRunning, p.fullName())
 	}
-	if msg := l.stopProc(p); msg != "" {
-		return nil, faults.New(faults.Failed, msg)
+	if err := l.stopProc(p); err != nil {
+		l.stepDone(err)
+		return nil, faults.New(faults.Failed, err.Error())
 	}
 	l.reap()
 	if !wait {
@@ -298,8 +299,9 @@ func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error
 			result = faults.New(faults.NotRunning, p.fullName())
 			return
 		}
-		if msg := p.Signal(l, sig, l.now); msg != "" {
-			result = faults.New(faults.Failed, msg)
+		if err := p.Signal(l, sig, l.now); err != nil {
+			l.stepDone(err)
+			result = faults.New(faults.Failed, err.Error())
 		}
 	})
 	if err != nil {

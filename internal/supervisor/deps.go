@@ -84,7 +84,7 @@ func (l *loop) holdForDeps(p *proc) bool {
 		if p.pendingStart {
 			p.pendingStart = false
 			if !p.State.IsRunning() && p.State != process.Stopping {
-				p.Spawn(l, l.now)
+				l.stepDone(p.Spawn(l, l.now))
 			}
 		}
 		return false
@@ -162,9 +162,9 @@ func (l *loop) stopDependentsFirst(p *proc) bool {
 		waiting = true
 		switch dp.State {
 		case process.Running, process.Starting:
-			l.stopProc(dp)
+			l.stepDone(l.stopProc(dp))
 		case process.Backoff:
-			dp.GiveUp(l, l.now)
+			l.stepDone(dp.GiveUp(l, l.now))
 		}
 	}
 	return waiting

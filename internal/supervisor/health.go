@@ -72,7 +72,7 @@ func (l *loop) act(p *proc, action, what string) {
 		l.restart(p)
 	case action == "stop":
 		if p.State == process.Running || p.State == process.Starting {
-			l.stopProc(p)
+			l.stepDone(l.stopProc(p))
 		}
 	case strings.HasPrefix(strings.ToLower(action), "script:"):
 		l.runCommand(p, what, []string{"/bin/sh", "-c", action[len("script:"):]})
@@ -85,5 +85,5 @@ func (l *loop) restart(p *proc) {
 		return
 	}
 	p.restartAfterStop = true
-	l.stopProc(p)
+	l.stepDone(l.stopProc(p))
 }

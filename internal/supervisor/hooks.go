@@ -40,7 +40,7 @@ func (l *loop) preStartHookExited(p *proc, code int, how string) {
 			}
 			l.Log(config.LevelWarn, fmt.Sprintf("pre_start_hook for '%s' failed (%s)", name, how))
 		}
-		p.Exited(l, code, how, l.now)
+		l.stepDone(p.Exited(l, code, how, l.now))
 		return
 	}
 	l.Log(config.LevelInfo, fmt.Sprintf("pre_start_hook for '%s' succeeded", name))
@@ -48,24 +48,24 @@ func (l *loop) preStartHookExited(p *proc, code int, how string) {
 	if err != nil {
 		var cf *process.ChildFailure
 		if errors.As(err, &cf) && cf.Pid > 0 {
-			p.HookDone(l, cf.Pid, l.now)
+			l.stepDone(p.HookDone(l, cf.Pid, l.now))
 			return
 		}
-		p.SpawnFailed(l, err.Error(), l.now)
+		l.stepDone(p.SpawnFailed(l, err.Error(), l.now))
 		return
 	}
-	p.HookDone(l, pid, l.now)
+	l.stepDone(p.HookDone(l, pid, l.now))
 }
 
 // stopProc stops p, running its pre_stop_hook first when it has one: the
 // stop signal is sent when the hook ends or times out.
-func (l *loop) stopProc(p *proc) string {
+func (l *loop) stopProc(p *proc) error {
 	c := p.Config
 	if len(c.PreStopHook) == 0 || p.Pid == 0 || p.Hook || (p.State != process.Running && p.State != process.Starting) {
 		return p.Stop(l, l.now)
 	}
 	if p.stopHookPid != 0 {
-		return "" // already on its way
+		return nil // already on its way
 	}
 	pid, err := l.startAux(p, "pre_stop_hook", c.PreStopHook, c.PreStopHookTimeout, func(code int, how string, timedOut bool) {
 		p.stopHookPid = 0
@@ -75,7 +75,7 @@ func (l *loop) stopProc(p *proc) string {
 			l.Log(config.LevelInfo, fmt.Sprintf("pre_stop_hook for '%s' finished", c.Name))
 		}
 		if p.State == process.Running || p.State == process.Starting {
-			p.Stop(l, l.now)
+			l.stepDone(p.Stop(l, l.now))
 		}
 	})
 	if err != nil {
@@ -85,5 +85,5 @@ func (l *loop) stopProc(p *proc) string {
 	p.stopHookPid = pid
 	p.AdministrativeStop = true
 	l.Log(config.LevelInfo, fmt.Sprintf("running pre_stop_hook for '%s' with pid %d", c.Name, pid))
-	return ""
+	return nil
 }

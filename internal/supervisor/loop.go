@@ -285,13 +285,13 @@ func (l *loop) step() {
 			if p.restartAfterStop && p.State.IsStopped() {
 				p.restartAfterStop = false
 				if l.mood == process.SupervisorRunning {
-					p.Spawn(l, l.now)
+					l.stepDone(p.Spawn(l, l.now))
 				}
 			}
 			if l.holdForDeps(p) {
 				continue
 			}
-			p.Transition(l, l.mood, l.now)
+			l.stepDone(p.Transition(l, l.mood, l.now))
 			if len(p.waiters) > 0 && p.State == process.Stopping {
 				p.StopReport(l, l.now)
 			}
@@ -372,7 +372,7 @@ func (l *loop) reap() {
 		if p.Hook {
 			l.preStartHookExited(p, code, how)
 		} else {
-			p.Exited(l, code, how, l.now)
+			l.stepDone(p.Exited(l, code, how, l.now))
 		}
 		l.markDirty()
 	}
@@ -501,9 +501,9 @@ func (g *group) stopAll(l *loop, now time.Time) {
 		}
 		switch p.State {
 		case process.Running, process.Starting:
-			l.stopProc(p)
+			l.stepDone(l.stopProc(p))
 		case process.Backoff:
-			p.GiveUp(l, now)
+			l.stepDone(p.GiveUp(l, now))
 		}
 	}
 }

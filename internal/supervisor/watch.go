@@ -62,7 +62,7 @@ func (l *loop) watchFired(ev watch.Event) {
 		l.runCommand(p, "restart command", cmd)
 	case sig != 0:
 		if p.State.IsSignallable() {
-			p.Signal(l, sig, l.now)
+			l.stepDone(p.Signal(l, sig, l.now))
 		}
 	default:
 		l.restart(p)
