@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"syscall"
-	"time"
 
 	"supervisord/internal/config"
 	"supervisord/internal/faults"
@@ -59,7 +58,7 @@ func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 	if snap == nil {
 		return nil
 	}
-	now := time.Now()
+	now := s.opts.Clock.Now()
 	out := make([]rpc.GroupSnapshot, len(snap.groups))
 	for i, g := range snap.groups {
 		out[i] = g
@@ -80,7 +79,7 @@ func (l *loop) publishSnapshot() {
 	}
 	l.s.dirty.Store(false)
 	snap := &snapshot{groups: make([]rpc.GroupSnapshot, len(l.groups)), restarts: map[string]uint64{}}
-	now := time.Now()
+	now := l.s.opts.Clock.Now()
 	for i, g := range l.groups {
 		gs := rpc.GroupSnapshot{Name: g.cfg.Name, Priority: g.cfg.Priority, Processes: make([]process.Info, len(g.procs))}
 		for j, p := range g.byPriority() {
@@ -339,6 +338,9 @@ func (s *Supervisor) SendProcessStdin(group, name string, data []byte) error {
 // ReloadConfig implements rpc.Backend: the file is parsed on the caller's
 // goroutine, then compared on the loop with the groups in use.
 func (s *Supervisor) ReloadConfig() (added, changed, removed []string, err error) {
+	if s.stoppingNow() {
+		return nil, nil, nil, errShutdown
+	}
 	cfg, err := s.opts.Reload()
 	if err != nil {
 		return nil, nil, nil, faults.New(faults.CantReread, err.Error())
@@ -447,14 +449,21 @@ func (s *Supervisor) ShutdownWithStatus(status int) error {
 // Restart implements rpc.Backend. The configuration is read first; a
 // broken one is refused with CANT_REREAD and nothing is stopped.
 func (s *Supervisor) Restart() error {
+	if s.stoppingNow() {
+		return errShutdown
+	}
+	// Parse here, off the loop; the loop only applies.
+	next, perr := s.opts.Reload()
 	var result error
 	err := s.do(context.Background(), func(l *loop) {
 		if result = l.refuseWhenStopping(); result != nil {
 			return
 		}
-		if err := l.prepareRestart(); err != nil {
-			result = faults.New(faults.CantReread, err.Error())
+		if perr != nil {
+			result = faults.New(faults.CantReread, perr.Error())
+			return
 		}
+		l.beginRestart(next)
 	})
 	if err != nil {
 		return err

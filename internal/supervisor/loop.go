@@ -40,7 +40,7 @@ type loop struct {
 	next       *config.Config // config to restart with
 	exitStatus int            // the daemon's exit status after a shutdown
 
-	timer   *time.Timer
+	timer   Timer
 	armedAt time.Time
 	env     []string
 	now     time.Time // the time of the step being processed
@@ -122,7 +122,7 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 		healthCh: make(chan health.Transition, 64),
 		watchCh:  make(chan watch.Event, 64),
 	}
-	l.now = time.Now()
+	l.now = l.s.opts.Clock.Now()
 	for _, gc := range cfg.Groups {
 		l.addGroup(gc)
 	}
@@ -215,14 +215,14 @@ func (l *loop) markDirty() { l.s.dirty.Store(true) }
 // process gets its transition, then the timer is armed for the earliest
 // deadline and the loop sleeps until the next input.
 func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
-	l.timer = time.NewTimer(time.Hour)
+	l.timer = l.s.opts.Clock.NewTimer(time.Hour)
 	l.timer.Stop()
 	defer l.timer.Stop()
 	ctxDone := ctx.Done()
-	l.now = time.Now()
+	l.now = l.s.opts.Clock.Now()
 	l.publish(events.SupervisorRunningEvent())
 	for {
-		l.now = time.Now()
+		l.now = l.s.opts.Clock.Now()
 		// A state change late in a step can enable a process visited
 		// earlier in it (a dependency entering RUNNING): step again.
 		for i := 0; i < 8; i++ {
@@ -238,29 +238,29 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		l.arm()
 		select {
 		case f := <-l.s.cmds:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			f(l)
 		case <-chld:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.reap()
 		case sig := <-sigs:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.handleSignal(sig.(syscall.Signal))
-		case <-l.timer.C:
+		case <-l.timer.C():
 			l.armedAt = time.Time{}
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.apply(l.bus.Tick(l.now))
 		case ev := <-l.s.sink.ch:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.outputEvent(ev)
 		case out := <-l.listenerOut:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.apply(l.bus.Feed(out.group, out.name, out.data, l.now))
 		case t := <-l.healthCh:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.healthChanged(t)
 		case ev := <-l.watchCh:
-			l.now = time.Now()
+			l.now = l.s.opts.Clock.Now()
 			l.watchFired(ev)
 		case <-ctxDone:
 			ctxDone = nil
@@ -334,10 +334,10 @@ func (l *loop) arm() {
 	}
 	l.timer.Stop()
 	select {
-	case <-l.timer.C:
+	case <-l.timer.C():
 	default:
 	}
-	d := time.Until(next)
+	d := next.Sub(l.s.opts.Clock.Now())
 	if d < 0 {
 		d = 0
 	}
@@ -351,7 +351,7 @@ func (l *loop) reap() {
 	if len(exits) > 0 {
 		// An exit is timed when it is seen, not when the step began: a
 		// child spawned earlier in this step must not look older than it is.
-		l.now = time.Now()
+		l.now = l.s.opts.Clock.Now()
 	}
 	for _, e := range exits {
 		code, how := reaper.Describe(e.Status)
@@ -390,9 +390,7 @@ func (l *loop) handleSignal(sig syscall.Signal) {
 			return
 		}
 		l.Log(config.LevelWarn, fmt.Sprintf("received %s indicating restart request", name))
-		if err := l.prepareRestart(); err != nil {
-			l.Log(config.LevelError, fmt.Sprintf("restart refused, keeping the running configuration: %v", err))
-		}
+		l.restartOnHUP()
 	case syscall.SIGUSR2:
 		l.Log(config.LevelInfo, fmt.Sprintf("received %s indicating log reopen request", name))
 		if l.s.opts.ReopenLogs != nil {
@@ -408,19 +406,6 @@ func (l *loop) handleSignal(sig syscall.Signal) {
 	default:
 		l.Log(config.LevelBlather, fmt.Sprintf("received %s indicating nothing", name))
 	}
-}
-
-// prepareRestart reads the configuration again and, only when it is valid,
-// starts stopping everything to restart with it. A broken file leaves the
-// daemon and every program as they are (the reference exits instead).
-func (l *loop) prepareRestart() error {
-	next, err := l.s.opts.Reload()
-	if err != nil {
-		return err
-	}
-	l.next = next
-	l.requestShutdown(process.SupervisorRestarting)
-	return nil
 }
 
 func (l *loop) requestShutdown(mood process.SupervisorState) {

@@ -50,6 +50,9 @@ type Options struct {
 	// Outputs are the daemon-wide console and syslog destinations that
 	// child streams share. Nil means the daemon's own stdout and stderr.
 	Outputs *logfile.Outputs
+	// Clock is where the loop reads the time and gets its timer; nil
+	// means the wall clock.
+	Clock Clock
 }
 
 // Supervisor runs the processes of one configuration.
@@ -91,6 +94,9 @@ func New(cfg *config.Config, opts Options) *Supervisor {
 	if opts.Reload == nil {
 		file := cfg.File
 		opts.Reload = func() (*config.Config, error) { return config.Load(file, config.LoadOptions{}) }
+	}
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
 	}
 	if opts.Outputs == nil {
 		opts.Outputs = logfile.NewOutputs(os.Stdout, os.Stderr, logfile.OutputsOptions{Logger: opts.Logger})
