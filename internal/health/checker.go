@@ -100,6 +100,9 @@ type Options struct {
 	// Result, if set, is called after every probe (for logging at debug
 	// level). It must not block.
 	Result func(err error)
+	// Dropped, if set, is called for every transition the full Notify
+	// channel refused, after it was counted. It must not block.
+	Dropped func()
 }
 
 // Checker runs one process's probe on a schedule in its own goroutine:
@@ -202,5 +205,8 @@ func (c *Checker) notify(t Transition) {
 	case c.opts.Notify <- t:
 	default:
 		c.dropped.Add(1)
+		if c.opts.Dropped != nil {
+			c.opts.Dropped()
+		}
 	}
 }

@@ -16,7 +16,8 @@
 //	node_supervisord_start_time_seconds -> supervisord_start_time_seconds
 //	node_supervisord_uptime             -> supervisord_uptime_seconds
 //
-// and adds supervisord_process_restarts_total,
+// and adds supervisord_dropped_total (what full queues dropped),
+// supervisord_process_restarts_total,
 // supervisord_process_cpu_seconds_total,
 // supervisord_process_resident_memory_bytes, supervisord_process_healthy
 // and supervisord_processes (a count per state). The daemon's own Go
@@ -129,7 +130,7 @@ func NewCollector(src Source, opts Options) *Collector {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.state, c.exitStatus, c.startTime, c.uptime, c.restarts, c.cpu, c.rss, c.healthy, c.count} {
+	for _, d := range []*prometheus.Desc{c.up, c.state, c.exitStatus, c.startTime, c.uptime, c.restarts, c.cpu, c.rss, c.healthy, c.count, droppedDesc} {
 		ch <- d
 	}
 }
@@ -185,6 +186,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range allStates() {
 		ch <- prometheus.MustNewConstMetric(c.count, prometheus.GaugeValue, float64(counts[st]), st.String())
 	}
+	collectDrops(c.src, ch)
 }
 
 func boolValue(b bool) float64 {

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"fmt"
 	"io"
-	"sync/atomic"
 
 	"supervisord/internal/config"
 	"supervisord/internal/events"
@@ -16,11 +15,11 @@ import (
 // when the loop is behind, events are dropped and counted.
 type eventSink struct {
 	ch      chan logfile.Event
-	dropped atomic.Int64
+	dropped *dropCounter
 }
 
-func newEventSink() *eventSink {
-	return &eventSink{ch: make(chan logfile.Event, 1024)}
+func newEventSink(dropped *dropCounter) *eventSink {
+	return &eventSink{ch: make(chan logfile.Event, 1024), dropped: dropped}
 }
 
 // Emit implements logfile.EventSink.
@@ -29,7 +28,7 @@ func (s *eventSink) Emit(ev logfile.Event) bool {
 	case s.ch <- ev:
 		return true
 	default:
-		s.dropped.Add(1)
+		s.dropped.add()
 		return false
 	}
 }

@@ -26,7 +26,7 @@ func (l *loop) livenessChanged(p *proc, from process.State) {
 		p.health = health.Unknown
 		p.checkerSince = l.now
 		p.probe = probe
-		p.checker = health.Start(context.Background(), p.fullKey(), *lv, probe, health.Options{Notify: l.healthCh})
+		p.checker = health.Start(context.Background(), p.fullKey(), *lv, probe, health.Options{Notify: l.healthCh, Dropped: l.s.drops.health.add})
 	case from == process.Running && p.State != process.Running:
 		l.stopChecker(p)
 	}

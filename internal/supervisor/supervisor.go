@@ -70,6 +70,8 @@ type Supervisor struct {
 
 	loop *loop // owned by the loop goroutine once Run starts
 	sink *eventSink
+	// drops counts what full queues dropped, for the log and /metrics.
+	drops *drops
 }
 
 // Result is how Run ended.
@@ -109,7 +111,8 @@ func New(cfg *config.Config, opts Options) *Supervisor {
 		cfg:  cfg,
 	}
 	s.state.Store(int32(process.SupervisorRunning))
-	s.sink = newEventSink()
+	s.drops = newDrops(opts.Logger, opts.Clock)
+	s.sink = newEventSink(s.drops.events)
 	s.loop = newLoop(s, cfg)
 	s.dirty.Store(true)
 	return s

@@ -14,7 +14,7 @@ func (l *loop) addWatches(g *group) {
 			continue
 		}
 		if l.watcher == nil {
-			w, err := watch.New(watch.Options{Notify: l.watchCh, Error: func(err error) {
+			w, err := watch.New(watch.Options{Notify: l.watchCh, Dropped: l.s.drops.watch.add, Error: func(err error) {
 				l.Log(config.LevelWarn, "file watch: "+err.Error())
 			}})
 			if err != nil {

@@ -70,6 +70,9 @@ type Options struct {
 	// queue overflow, a directory that could not be added). It must not
 	// block.
 	Error func(error)
+	// Dropped, if set, is called for every event the full Notify channel
+	// refused, after it was counted. It must not block.
+	Dropped func()
 }
 
 // Watcher watches files for many programs at once. Its methods are safe
@@ -433,6 +436,9 @@ func (w *Watcher) fire(s *subscr, gen uint64) {
 	case w.opts.Notify <- ev:
 	default:
 		w.dropped.Add(1)
+		if w.opts.Dropped != nil {
+			w.opts.Dropped()
+		}
 	}
 }
 
