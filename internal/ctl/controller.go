@@ -45,6 +45,9 @@ const (
 	faultAlreadyAdded  = 90
 	faultStillRunning  = 91
 	faultCantReread    = 92
+	// faultForbidden is this daemon's refusal of a write to a read-only
+	// user; the reference has no such code.
+	faultForbidden = 403
 )
 
 // errInterrupted means Ctrl-C arrived while a command ran.
@@ -73,7 +76,7 @@ func newController(opts *options, stdin io.Reader, stdout, stderr io.Writer, env
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb" {
 		c.colour = true
 	}
-	c.cl = newClient(opts.serverURL, opts.username, opts.password)
+	c.cl = newClient(opts.serverURL, opts.username, opts.password, opts.caFile)
 	c.input = newLineInput(stdin, c.out, stderr)
 	c.commands = map[string]commandFunc{
 		"add": (*controller).doAdd, "avail": (*controller).doAvail,
@@ -210,13 +213,22 @@ func (c *controller) onecmd(line string) (stop, interrupted bool) {
 // reportError prints a failure the commands do not handle themselves, in
 // the shape of the reference's catch-all.
 func (c *controller) reportError(err error) {
+	if f, ok := faultOf(err); ok && f.Code == faultForbidden {
+		c.output("ERROR: " + f.String)
+		return
+	}
+	var te *tlsError
+	if errors.As(err, &te) {
+		c.output("ERROR: " + te.Error())
+		return
+	}
 	class, msg := describeError(err)
 	c.outputf("error: <class '%s'>, %s: file: %s line: %d", class, msg, "supervisorctl", 0)
 }
 
 func (c *controller) reconnect() {
 	c.cl.close()
-	c.cl = newClient(c.opts.serverURL, c.opts.username, c.opts.password)
+	c.cl = newClient(c.opts.serverURL, c.opts.username, c.opts.password, c.opts.caFile)
 }
 
 func (c *controller) call(ctx context.Context, method string, params ...any) (any, error) {
@@ -251,6 +263,10 @@ func (c *controller) upcheck(ctx context.Context) (bool, error) {
 		case errors.Is(err, syscall.ENOENT):
 			c.output(c.opts.serverURL + " no such file")
 			c.exitStatus = exitNotRunning
+			return false, nil
+		case errors.As(err, new(*tlsError)):
+			c.output("ERROR: " + err.Error())
+			c.exitStatus = exitGeneric
 			return false, nil
 		}
 		c.exitStatus = exitGeneric
