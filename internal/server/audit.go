@@ -143,7 +143,7 @@ func (s *Server) auditPage(r *http.Request) {
 	if len(args) > 200 {
 		args = args[:200] + "..."
 	}
-	s.logger.Info(fmt.Sprintf("audit: %s from %s: %s %s %s", who(r), tlsPeer(r), r.Method, trimCall(r.URL.Path, 100), args))
+	s.logger.Info(fmt.Sprintf("audit: %s from %s: %s %s %s", who(r), tlsPeer(r), r.Method, trim(r.URL.Path, 100), args))
 }
 
 // trimCall bounds a name that came from the client.
