@@ -43,7 +43,7 @@ func (l *loader) readOnlyUser(sc scope, user string) ReadOnlyUser {
 		if !u.set {
 			pos = p.pos
 		}
-		l.errorf(pos, name, "", "section [%s] contains incomplete read-only authentication: readonly_username and readonly_password must be given together", name)
+		l.errorf(pos, name, "", "incomplete read-only authentication: readonly_username and readonly_password must be given together")
 		return ReadOnlyUser{}
 	case u.s == "":
 		l.errorf(u.pos, name, "readonly_username", "must not be empty")
@@ -92,16 +92,21 @@ func (l *loader) tlsFiles(sc scope) *TLSFiles {
 				given = vals["clientcafile"]
 			}
 		}
-		l.errorf(given.pos, name, "", "section [%s] serves HTTPS only with both certfile and keyfile; %s is missing", name, missing)
+		l.errorf(given.pos, name, "", "HTTPS needs both certfile and keyfile; %s is missing", missing)
 		return nil
 	}
 	bad := false
 	for _, k := range knownTLSKeys {
-		if p := paths[k]; p != "" {
-			if _, err := os.ReadFile(p); err != nil {
-				l.errorf(vals[k].pos, name, k, "cannot read %s: %v", p, unwrapPathError(err))
-				bad = true
-			}
+		p := paths[k]
+		if p == "" {
+			continue
+		}
+		if !l.readable(p) {
+			return nil
+		}
+		if err := checkPEMFile(p); err != nil {
+			l.errorf(vals[k].pos, name, k, "%v", err)
+			bad = true
 		}
 	}
 	if bad {
@@ -120,8 +125,31 @@ func (l *loader) tlsFiles(sc scope) *TLSFiles {
 	return &TLSFiles{CertFile: cert, KeyFile: key, ClientCAFile: paths["clientcafile"]}
 }
 
+// checkPEMFile checks that path is a readable regular file of a sane
+// size, so that a wrong path (a directory, /dev/zero) is a clear error.
+func checkPEMFile(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %v", path, unwrapPathError(err))
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	if st.Size() > 1<<20 {
+		return fmt.Errorf("%s is too large (%d bytes) to be a PEM file", path, st.Size())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %v", path, unwrapPathError(err))
+	}
+	return f.Close()
+}
+
 // LoadCertPool reads a PEM file of one or more CA certificates.
 func LoadCertPool(path string) (*x509.CertPool, error) {
+	if err := checkPEMFile(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %v", path, unwrapPathError(err))
