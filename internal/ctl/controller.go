@@ -45,10 +45,15 @@ const (
 	faultAlreadyAdded  = 90
 	faultStillRunning  = 91
 	faultCantReread    = 92
-	// faultForbidden is this daemon's refusal of a write to a read-only
-	// user; the reference has no such code.
-	faultForbidden = 403
 )
+
+// forbiddenPrefix starts the string of the FAILED fault this daemon sends
+// when a read-only user calls a method that changes something.
+const forbiddenPrefix = "FAILED: forbidden: "
+
+func isForbidden(code int, s string) bool {
+	return code == faultFailed && strings.HasPrefix(s, forbiddenPrefix)
+}
 
 // errInterrupted means Ctrl-C arrived while a command ran.
 var errInterrupted = errors.New("interrupted")
@@ -213,7 +218,7 @@ func (c *controller) onecmd(line string) (stop, interrupted bool) {
 // reportError prints a failure the commands do not handle themselves, in
 // the shape of the reference's catch-all.
 func (c *controller) reportError(err error) {
-	if f, ok := faultOf(err); ok && f.Code == faultForbidden {
+	if f, ok := faultOf(err); ok && isForbidden(f.Code, f.String) {
 		c.output("ERROR: " + f.String)
 		return
 	}
@@ -246,6 +251,10 @@ func (c *controller) upcheck(ctx context.Context) (bool, error) {
 	if err != nil {
 		var f *xmlrpc.Fault
 		switch {
+		case errors.As(err, new(*tlsError)):
+			c.output("ERROR: " + err.Error())
+			c.exitStatus = exitGeneric
+			return false, nil
 		case errors.As(err, &f):
 			if f.Code == unknownMethodFault {
 				c.output("Sorry, supervisord responded but did not recognize " +
@@ -263,10 +272,6 @@ func (c *controller) upcheck(ctx context.Context) (bool, error) {
 		case errors.Is(err, syscall.ENOENT):
 			c.output(c.opts.serverURL + " no such file")
 			c.exitStatus = exitNotRunning
-			return false, nil
-		case errors.As(err, new(*tlsError)):
-			c.output("ERROR: " + err.Error())
-			c.exitStatus = exitGeneric
 			return false, nil
 		}
 		c.exitStatus = exitGeneric

@@ -28,11 +28,6 @@ const (
 	AlreadyAdded         Code = 90
 	StillRunning         Code = 91
 	CantReread           Code = 92
-
-	// Forbidden is ours, not Supervisor's: a read-only user called a
-	// method that changes something. 403 echoes HTTP's status and stays
-	// clear of the reference's range.
-	Forbidden Code = 403
 )
 
 var names = map[Code]string{
@@ -54,7 +49,6 @@ var names = map[Code]string{
 	AlreadyAdded:         "ALREADY_ADDED",
 	StillRunning:         "STILL_RUNNING",
 	CantReread:           "CANT_REREAD",
-	Forbidden:            "FORBIDDEN",
 }
 
 // Name returns the symbolic name of a code, e.g. "BAD_NAME".

@@ -33,10 +33,17 @@ func IsReadOnly(method string) bool {
 	return false
 }
 
+// ForbiddenPrefix starts the fault string of a refused call:
+// "FAILED: forbidden: read-only users may not call supervisor.stopProcess".
+// The code is FAILED because it is the one code whose string the
+// reference's supervisorctl prints as it is for a single process
+// (stop, signal); a new code would show as "Unknown result code".
+const ForbiddenPrefix = "FAILED: forbidden: "
+
 // allowed refuses a write method to a read-only caller.
 func allowed(ctx context.Context, method string) error {
 	if authz.FromContext(ctx) == authz.ReadOnly && !IsReadOnly(method) {
-		return faults.New(faults.Forbidden, method+" changes the daemon; this user may only read")
+		return faults.New(faults.Failed, "forbidden: read-only users may not call "+method)
 	}
 	return nil
 }

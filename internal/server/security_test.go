@@ -231,7 +231,7 @@ var writeMethods = []string{
 
 func isForbidden(err error) bool {
 	var f *xmlrpc.Fault
-	return errors.As(err, &f) && f.Code == int(faults.Forbidden)
+	return errors.As(err, &f) && f.Code == int(faults.Failed) && strings.HasPrefix(f.String, rpc.ForbiddenPrefix)
 }
 
 func TestReadOnlyUserMethods(t *testing.T) {
@@ -268,7 +268,7 @@ func TestReadOnlyUserMethods(t *testing.T) {
 				t.Errorf("%s: read-only %s: got %v, want FORBIDDEN", transport.name, m, err)
 				continue
 			}
-			if want := "FORBIDDEN: " + m + " changes the daemon; this user may only read"; err.(*xmlrpc.Fault).String != want {
+			if want := "FAILED: forbidden: read-only users may not call " + m; err.(*xmlrpc.Fault).String != want {
 				t.Errorf("%s: fault string %q, want %q", transport.name, err.(*xmlrpc.Fault).String, want)
 			}
 		}
@@ -286,7 +286,7 @@ func TestReadOnlyUserMethods(t *testing.T) {
 			t.Errorf("%s: multicall getPID: %v", transport.name, res[0])
 		}
 		for _, r := range res[1:] {
-			if m, ok := r.(map[string]any); !ok || m["faultCode"] != int(faults.Forbidden) {
+			if m, ok := r.(map[string]any); !ok || m["faultCode"] != int(faults.Failed) || !strings.HasPrefix(m["faultString"].(string), rpc.ForbiddenPrefix) {
 				t.Errorf("%s: multicall write: %v", transport.name, r)
 			}
 		}
