@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -236,16 +237,36 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 	for _, f := range cfg.Files[1:] {
 		log.Info(fmt.Sprintf("Included extra file %q during parsing", f))
 	}
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
+	if first {
+		// Later generations' warnings were logged when the file was read
+		// again (reload below).
+		for _, w := range cfg.Warnings {
+			log.Warn(w)
+		}
 	}
 	if !sc.Nocleanup {
 		clearAutoChildLogs(sc.Childlogdir, sc.Identifier, log)
 	}
 
+	var serving atomic.Pointer[server.Server]
+	// Reading the file again (reloadConfig, SIGHUP) reports its warnings
+	// and gives the HTTPS servers their new certificates at once.
+	reload := func() (*config.Config, error) {
+		next, err := d.load()
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range next.Warnings {
+			log.Warn(w)
+		}
+		if srv := serving.Load(); srv != nil {
+			srv.ReloadTLS(next)
+		}
+		return next, nil
+	}
 	sup := supervisor.New(cfg, supervisor.Options{
 		Logger:       log,
-		Reload:       d.load,
+		Reload:       reload,
 		ServerURL:    serverURL(cfg),
 		Signals:      true,
 		ReopenLogs:   func() { mainLog.Reopen() },
@@ -259,6 +280,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 	if err != nil {
 		return nil, d.fail("%v", err)
 	}
+	serving.Store(srv)
 	srvCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan struct{})
 	go func() {

@@ -40,6 +40,7 @@ type iniDoc struct {
 	sections map[string]*iniSection
 	order    []string
 	defaults *iniSection
+	notes    []*Error // lines that look like broken section headers
 }
 
 func newDoc() *iniDoc {
@@ -121,6 +122,7 @@ func parseINI(doc *iniDoc, file, dir, text string) []*Error {
 			continue
 		}
 		indent = curIndent
+		doc.noteHeaderLike(file, lineno, value, cur)
 		if value[0] == '[' {
 			if end := strings.LastIndexByte(value, ']'); end >= 2 {
 				name := value[1:end]

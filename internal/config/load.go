@@ -157,6 +157,7 @@ func (l *loader) load(path string) *Config {
 	cfg.InetServers, cfg.UnixServers = l.servers()
 	cfg.Supervisorctl = l.clientSection(path, string(data))
 	l.dependencies(cfg)
+	l.headerWarnings()
 	cfg.Warnings = l.warns
 	return cfg
 }
@@ -371,7 +372,7 @@ func (l *loader) checkSections() {
 		case name == "supervisord":
 			known = append(known, knownSupervisord)
 		case name == "supervisorctl":
-			known = append(known, keySet("serverurl username password prompt history_file"))
+			known = append(known, keySet("serverurl username password prompt history_file cafile"))
 		case name == "include":
 			known = append(known, keySet("files"))
 		case name == "program-default", prefix == "program" && strings.Contains(name, ":"):
@@ -383,9 +384,9 @@ func (l *loader) checkSections() {
 		case prefix == "group" && strings.Contains(name, ":"):
 			known = append(known, keySet("programs priority"))
 		case strings.HasPrefix(name, "unix_http_server"):
-			known = append(known, keySet("file chmod chown username password"))
+			known = append(known, keySet("file chmod chown username password readonly_username readonly_password"))
 		case strings.HasPrefix(name, "inet_http_server"):
-			known = append(known, keySet("port username password"))
+			known = append(known, keySet("port username password readonly_username readonly_password certfile keyfile clientcafile"))
 		case prefix == "rpcinterface" && strings.Contains(name, ":"), prefix == "ctlplugin" && strings.Contains(name, ":"):
 			continue
 		default:
@@ -496,6 +497,7 @@ func (l *loader) servers() ([]InetHTTPServer, []UnixHTTPServer) {
 		sc := scope{sec: sec}
 		srv := InetHTTPServer{Section: name}
 		srv.Username, srv.Password = l.auth(sc)
+		srv.ReadOnly, srv.TLS = l.readOnlyUser(sc, srv.Username), l.tlsFiles(sc)
 		v, ok := l.opt(sc, "port", l.env)
 		if ok && !v.set {
 			l.errorf(sec.pos, name, "", "section [%s] has no port value", name)
@@ -524,6 +526,7 @@ func (l *loader) servers() ([]InetHTTPServer, []UnixHTTPServer) {
 			srv.File = normalizePath(pyStrip(v.s))
 		}
 		srv.Username, srv.Password = l.auth(sc)
+		srv.ReadOnly = l.readOnlyUser(sc, srv.Username)
 		if v, ok := l.opt(sc, "chown", l.env); ok && v.set {
 			u, err := parseUserGroup(v.s)
 			if err != nil {

@@ -91,6 +91,7 @@ type UnixHTTPServer struct {
 	Chown    *User // nil when not set; Gid may differ from the user's primary group
 	Username string
 	Password string // clear text or "{SHA}hexdigest"
+	ReadOnly ReadOnlyUser
 }
 
 // InetHTTPServer is an [inet_http_server] section.
@@ -100,6 +101,8 @@ type InetHTTPServer struct {
 	Port     int
 	Username string
 	Password string
+	ReadOnly ReadOnlyUser
+	TLS      *TLSFiles // nil for plain HTTP
 }
 
 // User is a resolved account.

@@ -3,6 +3,8 @@ package ctl
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,19 +49,29 @@ type pyError struct {
 
 func (e *pyError) Error() string { return e.Msg }
 
-func newClient(serverURL string, username, password *string) *client {
+func newClient(serverURL string, username, password *string, caFile string) *client {
 	c := &client{serverURL: serverURL, username: username, password: password}
 	var dial func(ctx context.Context) (net.Conn, error)
+	var tlsConf *tls.Config
 	switch {
-	case strings.HasPrefix(serverURL, "http://"):
+	case strings.HasPrefix(serverURL, "http://"), strings.HasPrefix(serverURL, "https://"):
 		u, err := url.Parse(serverURL)
 		if err != nil {
 			c.setupErr = &pyError{"ValueError", err.Error()}
 			return c
 		}
 		host, port := u.Hostname(), u.Port()
+		if u.Scheme == "https" {
+			if tlsConf, err = clientTLS(caFile, host); err != nil {
+				c.setupErr = err
+				return c
+			}
+		}
 		if port == "" {
 			port = "80"
+			if tlsConf != nil {
+				port = "443"
+			}
 		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 			c.setupErr = &pyError{"ValueError", fmt.Sprintf("Port could not be cast to integer value as %s", pyRepr(port))}
 			return c
@@ -69,6 +82,9 @@ func newClient(serverURL string, username, password *string) *client {
 			return d.DialContext(ctx, "tcp", addr)
 		}
 		c.endpoint = "http://" + addr + "/RPC2"
+		if tlsConf != nil {
+			c.endpoint = "https://" + addr + "/RPC2"
+		}
 	case strings.HasPrefix(serverURL, "unix://"):
 		path := serverURL[len("unix://"):]
 		dial = func(ctx context.Context) (net.Conn, error) {
@@ -84,6 +100,7 @@ func newClient(serverURL string, username, password *string) *client {
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return dial(ctx)
 		},
+		TLSClientConfig:    tlsConf,
 		DisableCompression: true,
 		MaxIdleConns:       2,
 	}}
@@ -131,7 +148,7 @@ func (c *client) call(ctx context.Context, method string, params ...any) (any, e
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, unwrapURLError(err)
+		return nil, c.tlsFailure(unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -226,7 +243,7 @@ func (c *client) get(ctx context.Context, path string) (*http.Response, error) {
 		return nil, c.setupErr
 	}
 	target := "http://localhost" + path
-	if strings.HasPrefix(c.serverURL, "http://") {
+	if strings.HasPrefix(c.serverURL, "http://") || strings.HasPrefix(c.serverURL, "https://") {
 		target = strings.TrimSuffix(c.endpoint, "/RPC2") + path
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
@@ -245,7 +262,69 @@ func (c *client) get(ctx context.Context, path string) (*http.Response, error) {
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, unwrapURLError(err)
+		return nil, c.tlsFailure(unwrapURLError(err))
 	}
 	return resp, nil
+}
+
+// tlsError is an https:// server that could not be trusted or spoken to
+// over TLS. The client never falls back to plain HTTP or to an unchecked
+// certificate.
+type tlsError struct {
+	url string
+	err error
+}
+
+func (e *tlsError) Error() string {
+	msg := fmt.Sprintf("cannot talk securely to %s: %v", e.url, e.err)
+	var unknown x509.UnknownAuthorityError
+	if errors.As(e.err, &unknown) {
+		msg += " (name the CA that signed it with --cafile or cafile= in [supervisorctl])"
+	}
+	return msg
+}
+
+func (e *tlsError) Unwrap() error { return e.err }
+
+// clientTLS is the configuration for an https:// server: TLS 1.2 or
+// later, the server's certificate checked against caFile's CAs, or the
+// system's when caFile is "".
+func clientTLS(caFile, host string) (*tls.Config, error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	if caFile != "" {
+		data, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, &tlsError{url: caFile, err: fmt.Errorf("cannot read the CA file: %w", err)}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(data) {
+			return nil, &tlsError{url: caFile, err: errors.New("the CA file holds no PEM certificate")}
+		}
+		c.RootCAs = pool
+	}
+	return c, nil
+}
+
+// tlsFailure marks an error of the TLS handshake as a tlsError.
+func (c *client) tlsFailure(err error) error {
+	if !strings.HasPrefix(c.serverURL, "https://") {
+		return err
+	}
+	var (
+		verify   *tls.CertificateVerificationError
+		hostname x509.HostnameError
+		unknown  x509.UnknownAuthorityError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	switch {
+	case errors.As(err, &verify), errors.As(err, &hostname), errors.As(err, &unknown),
+		errors.As(err, &invalid), errors.As(err, &record), errors.As(err, &alert):
+		return &tlsError{url: c.serverURL, err: err}
+	}
+	if strings.Contains(err.Error(), "tls:") {
+		return &tlsError{url: c.serverURL, err: err}
+	}
+	return err
 }

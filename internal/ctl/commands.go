@@ -212,6 +212,9 @@ func resultLine(r map[string]any, success string, messages map[int]string) (stri
 	if code == faultSuccess {
 		return name + ": " + success, nil
 	}
+	if isForbidden(code, strField(r, "description")) {
+		return name + ": ERROR (" + strings.TrimPrefix(strField(r, "description"), "FAILED: ") + ")", nil
+	}
 	if m, ok := messages[code]; ok && m == "" {
 		return strField(r, "description"), nil
 	} else if ok {

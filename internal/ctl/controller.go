@@ -49,6 +49,14 @@ const (
 	faultCantReread    = int(pycompat.FaultCantReread)
 )
 
+// forbiddenPrefix starts the string of the FAILED fault this daemon sends
+// when a read-only user calls a method that changes something.
+const forbiddenPrefix = "FAILED: forbidden: "
+
+func isForbidden(code int, s string) bool {
+	return code == faultFailed && strings.HasPrefix(s, forbiddenPrefix)
+}
+
 // errInterrupted means Ctrl-C arrived while a command ran.
 var errInterrupted = errors.New("interrupted")
 
@@ -75,7 +83,7 @@ func newController(opts *options, stdin io.Reader, stdout, stderr io.Writer, env
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb" {
 		c.colour = true
 	}
-	c.cl = newClient(opts.serverURL, opts.username, opts.password)
+	c.cl = newClient(opts.serverURL, opts.username, opts.password, opts.caFile)
 	c.input = newLineInput(stdin, c.out, stderr)
 	c.commands = map[string]commandFunc{
 		"add": (*controller).doAdd, "avail": (*controller).doAvail,
@@ -212,13 +220,22 @@ func (c *controller) onecmd(line string) (stop, interrupted bool) {
 // reportError prints a failure the commands do not handle themselves, in
 // the shape of the reference's catch-all.
 func (c *controller) reportError(err error) {
+	if f, ok := faultOf(err); ok && isForbidden(f.Code, f.String) {
+		c.output("ERROR: " + f.String)
+		return
+	}
+	var te *tlsError
+	if errors.As(err, &te) {
+		c.output("ERROR: " + te.Error())
+		return
+	}
 	class, msg := describeError(err)
 	c.outputf("error: <class '%s'>, %s: file: %s line: %d", class, msg, "supervisorctl", 0)
 }
 
 func (c *controller) reconnect() {
 	c.cl.close()
-	c.cl = newClient(c.opts.serverURL, c.opts.username, c.opts.password)
+	c.cl = newClient(c.opts.serverURL, c.opts.username, c.opts.password, c.opts.caFile)
 }
 
 func (c *controller) call(ctx context.Context, method string, params ...any) (any, error) {
@@ -236,6 +253,10 @@ func (c *controller) upcheck(ctx context.Context) (bool, error) {
 	if err != nil {
 		var f *xmlrpc.Fault
 		switch {
+		case errors.As(err, new(*tlsError)):
+			c.output("ERROR: " + err.Error())
+			c.exitStatus = exitGeneric
+			return false, nil
 		case errors.As(err, &f):
 			if f.Code == unknownMethodFault {
 				c.output("Sorry, supervisord responded but did not recognize " +

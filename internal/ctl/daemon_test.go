@@ -167,7 +167,7 @@ func startDaemon(t fixture, dir string, port int) *daemon {
 // waitSettled waits until no process is STARTING or BACKOFF.
 func (d *daemon) waitSettled(t fixture) {
 	t.Helper()
-	cl := newClient(d.unixURL(), nil, nil)
+	cl := newClient(d.unixURL(), nil, nil, "")
 	defer cl.close()
 	deadline := time.Now().Add(20 * time.Second)
 	var last error
@@ -194,7 +194,7 @@ func (d *daemon) waitSettled(t fixture) {
 // waitState polls until the named process reaches state.
 func (d *daemon) waitState(t fixture, name, state string) {
 	t.Helper()
-	cl := newClient(d.unixURL(), nil, nil)
+	cl := newClient(d.unixURL(), nil, nil, "")
 	defer cl.close()
 	deadline := time.Now().Add(15 * time.Second)
 	got := ""

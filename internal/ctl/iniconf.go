@@ -18,6 +18,7 @@ type ctlSection struct {
 	username    *string
 	password    *string
 	historyFile string
+	caFile      string
 }
 
 // iniFile is a parsed INI file in the dialect of Python's RawConfigParser
@@ -160,6 +161,13 @@ func readCtlSection(path string, env Env) (*ctlSection, error) {
 		if ok {
 			*kv.dst = &v
 		}
+	}
+	ca, _, err := get("cafile", "", withHere)
+	if err != nil {
+		return nil, err
+	}
+	if ca != "" {
+		sec.caFile = normalizePath(env, ca)
 	}
 	h, _, err := get("history_file", "", withHere)
 	if err != nil {

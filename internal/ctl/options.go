@@ -22,6 +22,8 @@ Options:
 -u/--username USERNAME -- user name for the server's authentication
 -p/--password PASSWORD -- password for the server's authentication
 -r/--history-file -- keep the shell's line history in this file
+--cafile FILE -- CA certificates (PEM) that an https:// server's certificate
+     must chain to (default: the system's)
 
 action [arguments] -- see below
 
@@ -40,6 +42,7 @@ type options struct {
 	password    *string
 	prompt      string
 	historyFile string
+	caFile      string // PEM CAs for https:// servers; "" for the system's
 	args        []string
 }
 
@@ -67,6 +70,7 @@ var longOpts = []struct {
 	{"username", optSpec{"username", true}},
 	{"password", optSpec{"password", true}},
 	{"history_file", optSpec{"history", true}},
+	{"cafile", optSpec{"cafile", true}},
 }
 
 type parsedOpt struct {
@@ -140,7 +144,9 @@ func matchLong(name string) (string, optSpec, error) {
 		if l.long == name {
 			return l.long, l.spec, nil
 		}
-		if strings.HasPrefix(l.long, name) {
+		// --cafile is ours: "--c" keeps meaning --configuration, as in
+		// the reference.
+		if strings.HasPrefix(l.long, name) && (l.long != "cafile" || strings.HasPrefix(name, "ca")) {
 			matches = append(matches, i)
 		}
 	}
@@ -168,7 +174,7 @@ func parseOptions(progname string, args []string, stdout, stderr io.Writer, env 
 	}
 	o := &options{progname: progname, args: rest}
 	set := map[string]bool{}
-	var serverURL, username, password, history string
+	var serverURL, username, password, history, caFile string
 	for _, p := range parsed {
 		if p.spec.name == "help" {
 			fmt.Fprint(stdout, strings.ReplaceAll(usageText, "%s", progname)+"\n")
@@ -194,6 +200,8 @@ func parseOptions(progname string, args []string, stdout, stderr io.Writer, env 
 			password = p.arg
 		case "history":
 			history = p.arg
+		case "cafile":
+			caFile = p.arg
 		}
 	}
 	if !set["configfile"] {
@@ -219,6 +227,7 @@ func parseOptions(progname string, args []string, stdout, stderr io.Writer, env 
 		o.username = sec.username
 		o.password = sec.password
 		o.historyFile = sec.historyFile
+		o.caFile = sec.caFile
 	}
 	if set["serverurl"] {
 		o.serverURL = serverURL
@@ -228,6 +237,9 @@ func parseOptions(progname string, args []string, stdout, stderr io.Writer, env 
 	}
 	if set["password"] {
 		o.password = &password
+	}
+	if set["cafile"] {
+		o.caFile = normalizePath(env, caFile)
 	}
 	if set["history"] {
 		// The reference accepts -r but never uses it; here it names the

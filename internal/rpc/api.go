@@ -100,6 +100,9 @@ func (a *API) Call(ctx context.Context, name string, args []any) (any, error) {
 	if meth == nil {
 		return nil, faults.New(faults.UnknownMethod, "")
 	}
+	if err := allowed(ctx, name); err != nil {
+		return nil, err
+	}
 	return meth.fn(ctx, args)
 }
 

@@ -33,12 +33,17 @@ func (s *Server) routes() {
 // serveRoot treats an XML POST to / as an XML-RPC call (some clients post
 // to the bare server URL) and leaves anything else to the web UI.
 func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "text/xml" || ct == "application/xml" || !s.hasUI {
+	if isRPCRoot(r, s.hasUI) {
 		s.serveRPC(w, r)
 		return
 	}
 	s.uiHandler().ServeHTTP(w, r)
+}
+
+// isRPCRoot reports whether a POST to / is an XML-RPC call.
+func isRPCRoot(r *http.Request, hasUI bool) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return ct == "text/xml" || ct == "application/xml" || !hasUI
 }
 
 func (s *Server) uiHandler() http.Handler {
@@ -79,6 +84,7 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Time{})
 
+	s.auditCall(r, method, params)
 	v, err := s.api.Call(r.Context(), method, params)
 	var out []byte
 	if err == nil {

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -66,9 +67,10 @@ type Server struct {
 type listener struct {
 	ln      net.Listener
 	section string
-	auth    credentials
-	socket  string // unix socket path to remove at close, "" for TCP
-	path    string // unix socket path, for Addrs
+	auth    accounts
+	tls     *tlsState // nil for plain HTTP
+	socket  string    // unix socket path to remove at close, "" for TCP
+	path    string    // unix socket path, for Addrs
 }
 
 // New binds every [unix_http_server] and [inet_http_server] of cfg. It
@@ -122,13 +124,20 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 			}
 			return nil, fmt.Errorf("[%s]: cannot listen on %s: %w", in.Section, addr, err)
 		}
-		s.listeners = append(s.listeners, &listener{ln: ln, section: in.Section,
-			auth: credentials{user: in.Username, pass: in.Password}})
+		l := &listener{ln: ln, section: in.Section, auth: accountsOf(in.Username, in.Password, in.ReadOnly)}
+		if in.TLS != nil {
+			if l.tls, err = newTLSState(in.Section, *in.TLS); err != nil {
+				ln.Close()
+				s.closeListeners()
+				return nil, err
+			}
+		}
+		s.listeners = append(s.listeners, l)
 	}
 	// The reference's start-up lines, one pair per server.
 	for _, l := range s.listeners {
 		logger.Info("RPC interface 'supervisor' initialized")
-		if l.auth.user == "" {
+		if l.auth.admin.user == "" {
 			logger.Log(context.Background(), logfile.LevelCritical,
 				fmt.Sprintf("Server '%s' running without any HTTP authentication checking", l.section))
 		}
@@ -181,9 +190,14 @@ func (s *Server) Serve(ctx context.Context) error {
 			MaxHeaderBytes:    s.opts.MaxHeaderBytes,
 			ErrorLog:          log.New(&limitedLog{s: s}, "", 0),
 			BaseContext:       func(net.Listener) context.Context { return s.base },
+			ConnContext:       connContext,
 		}
 		s.servers = append(s.servers, hs)
-		go func(ln net.Listener) { errs <- hs.Serve(ln) }(l.ln)
+		var ln net.Listener = newLingerListener(l.ln)
+		if l.tls != nil {
+			ln = tls.NewListener(ln, l.tls.listenerConfig())
+		}
+		go func() { errs <- hs.Serve(ln) }()
 	}
 	n := len(s.listeners)
 	s.mu.Unlock()

@@ -64,5 +64,5 @@ func listenUnix(u config.UnixHTTPServer) (*listener, error) {
 		return fail(fmt.Errorf("[%s]: cannot move socket into place at %s: %w", u.Section, path, err))
 	}
 	return &listener{ln: ln, section: u.Section, socket: path, path: path,
-		auth: credentials{user: u.Username, pass: u.Password}}, nil
+		auth: accountsOf(u.Username, u.Password, u.ReadOnly)}, nil
 }
