@@ -79,7 +79,7 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Time{})
 
-	v, err := s.api.Call(r.Context(), method, params)
+	v, err := s.traceCall(r.Context(), method, func() (any, error) { return s.api.Call(r.Context(), method, params) })
 	var out []byte
 	if err == nil {
 		out, err = xmlrpc.AppendResponse(nil, v)

@@ -243,6 +243,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case <-chld:
 			l.now = time.Now()
 			l.reap()
+			// After the exits it announces, as in the reference's loop.
+			l.Log(config.LevelDebug, "received SIGCHLD indicating a child quit")
 		case sig := <-sigs:
 			l.now = time.Now()
 			l.handleSignal(sig.(syscall.Signal))
@@ -469,6 +471,7 @@ func (l *loop) shutdownStep() bool {
 	if l.now.Sub(l.lastReport) >= 3*time.Second {
 		l.Log(config.LevelInfo, "waiting for "+joinComma(names)+" to die")
 		l.lastReport = l.now
+		l.logUnstopped()
 	}
 	return false
 }
