@@ -33,6 +33,8 @@ type loop struct {
 	byPid  map[int]*proc
 	of     map[*process.Proc]*proc
 
+	groupsAdded uint64 // groups added so far, to know their order of addition
+
 	mood       process.SupervisorState
 	stopping   bool
 	stopGroups []*group
@@ -61,6 +63,7 @@ type group struct {
 	cfg    *config.Group
 	procs  []*proc // in configuration order
 	byName map[string]*proc
+	added  uint64 // when it was added, for the reference's dict order
 }
 
 // proc is a process and the loop's resources for it.
@@ -161,7 +164,8 @@ func (l *loop) addGroup(gc *config.Group) bool {
 			l.Log(config.LevelError, err.Error())
 		}
 	}
-	g := &group{cfg: gc, byName: map[string]*proc{}}
+	l.groupsAdded++
+	g := &group{cfg: gc, byName: map[string]*proc{}, added: l.groupsAdded}
 	for _, pc := range gc.Processes {
 		p := &proc{Proc: process.New(pc), g: g}
 		g.procs = append(g.procs, p)
