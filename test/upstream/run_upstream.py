@@ -35,6 +35,12 @@ shutil.copytree(fixtures, copy, ignore=shutil.ignore_patterns("__pycache__"))
 hello = os.path.join(copy, "hello.sh")
 if not os.path.exists(hello):
     shutil.copy(os.path.join(here, "testdata", "hello.sh"), hello)
+# The fixtures run their helper scripts as "python", which a system with
+# only python3 lacks: provide it.
+bindir = os.path.join(workdir, "bin")
+os.mkdir(bindir)
+os.symlink(os.environ["SUPERVISORD_UPSTREAM_PYTHON"], os.path.join(bindir, "python"))
+os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 real_resource_filename = pkg_resources.resource_filename
 
 
@@ -53,8 +59,10 @@ if names:
 else:
     suite = loader.loadTestsFromModule(test_end_to_end)
 verbosity = 2 if "-v" in sys.argv[1:] else 1
-result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
+try:
+    result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
+finally:
+    shutil.rmtree(workdir, ignore_errors=True)
 print("upstream end-to-end: ran %d, failures %d, errors %d, skipped %d" % (
     result.testsRun, len(result.failures), len(result.errors), len(result.skipped)))
-shutil.rmtree(workdir, ignore_errors=True)
 sys.exit(0 if result.wasSuccessful() else 1)
