@@ -41,6 +41,13 @@ bindir = os.path.join(workdir, "bin")
 os.mkdir(bindir)
 os.symlink(os.environ["SUPERVISORD_UPSTREAM_PYTHON"], os.path.join(bindir, "python"))
 os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+# A daemon starting with the default childlogdir removes every AUTO child
+# log in it, its own or not; give the daemons started here a directory of
+# their own, so that daemons started by other tests at the same time
+# cannot remove theirs (and theirs cannot remove others').
+tmpdir = os.path.join(workdir, "tmp")
+os.mkdir(tmpdir)
+os.environ["TMPDIR"] = tmpdir
 real_resource_filename = pkg_resources.resource_filename
 
 
