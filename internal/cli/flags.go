@@ -30,6 +30,7 @@ var daemonOptions = []option{
 	{"n", "nodaemon", "nodaemon", false},
 	{"s", "silent", "silent", false},
 	{"h", "help", "", false},
+	{"?", "help", "", false}, // as in the reference's getopt string
 	{"v", "version", "", false},
 	{"u", "user", "user", true},
 	{"m", "umask", "umask", true},
@@ -146,7 +147,7 @@ func findLong(s string) (option, bool) {
 	return option{}, false
 }
 
-const daemonUsage = `supervisord -- run a set of programs as daemons, compatible with Supervisor 4.
+const daemonUsage = `supervisord -- run a set of applications as daemons (compatible with Supervisor 4).
 
 Usage: %s [options]
        %s ctl [options] [command [args]]   (the supervisorctl client)
@@ -156,13 +157,13 @@ Options:
 -c/--configuration FILENAME -- configuration file (searched for when not given)
 -n/--nodaemon -- stay in the foreground (as nodaemon=true in the file)
 -s/--silent -- do not echo the log to stdout (as silent=true)
--h/--help -- print this message and exit
+-h/-?/--help -- print this message and exit
 -v/--version -- print the version and exit
 -u/--user USER -- run as this user (name or numeric uid)
 -m/--umask UMASK -- umask of the daemonized process (default 022)
 -d/--directory DIRECTORY -- directory to change to when daemonized
                             (a -d ending the command line means: daemonize)
--l/--logfile FILENAME -- the daemon's log file
+-l/--logfile FILENAME -- use FILENAME as the daemon's log file
 -y/--logfile_maxbytes BYTES -- rotate the log file when it reaches BYTES
 -z/--logfile_backups NUM -- number of rotated log files to keep
 -e/--loglevel LEVEL -- critical, error, warn, info, debug, trace or blather

@@ -13,7 +13,10 @@ func TestParseDaemonFlags(t *testing.T) {
 		daemonize bool
 		overrides map[string]string
 		err       string
+		help      bool
 	}{
+		{args: []string{"-?"}, help: true, overrides: map[string]string{}},
+		{args: []string{"-n?"}, help: true, overrides: map[string]string{"nodaemon": "true"}},
 		{args: []string{"-c", "a.conf", "-n"}, config: "a.conf", overrides: map[string]string{"nodaemon": "true"}},
 		{args: []string{"-nca.conf"}, config: "a.conf", overrides: map[string]string{"nodaemon": "true"}},
 		{args: []string{"--configuration=a.conf", "--loglevel", "debug"}, config: "a.conf", overrides: map[string]string{"loglevel": "debug"}},
@@ -41,6 +44,9 @@ func TestParseDaemonFlags(t *testing.T) {
 		if err != nil {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
+		}
+		if f.help != tc.help {
+			t.Errorf("%q: help %v, want %v", tc.args, f.help, tc.help)
 		}
 		if f.config != tc.config || f.daemonize != tc.daemonize {
 			t.Errorf("%q: config %q daemonize %v", tc.args, f.config, f.daemonize)

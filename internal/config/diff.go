@@ -2,7 +2,6 @@ package config
 
 import (
 	"reflect"
-	"sort"
 )
 
 // Diff compares two configurations group by group, the way reloadConfig
@@ -10,7 +9,8 @@ import (
 // groups are in both but differ in the group's own options or in any
 // process config. A process's AUTO log path is not compared (it is chosen
 // afresh at every load), and the [supervisord] environment counts as part
-// of every process's environment. Each list is sorted.
+// of every process's environment. Added and changed groups are listed in
+// new's order, removed ones in old's, as the reference lists them.
 func Diff(old, new *Config) (added, changed, removed []string) {
 	oldGroups := map[string]*Group{}
 	newGroups := map[string]*Group{}
@@ -23,24 +23,23 @@ func Diff(old, new *Config) (added, changed, removed []string) {
 		for _, g := range new.Groups {
 			newGroups[g.Name] = g
 		}
-	}
-	for name, ng := range newGroups {
-		og, ok := oldGroups[name]
-		switch {
-		case !ok:
-			added = append(added, name)
-		case !sameGroup(old, og, new, ng):
-			changed = append(changed, name)
+		for _, ng := range new.Groups {
+			og, ok := oldGroups[ng.Name]
+			switch {
+			case !ok:
+				added = append(added, ng.Name)
+			case !sameGroup(old, og, new, ng):
+				changed = append(changed, ng.Name)
+			}
 		}
 	}
-	for name := range oldGroups {
-		if _, ok := newGroups[name]; !ok {
-			removed = append(removed, name)
+	if old != nil {
+		for _, og := range old.Groups {
+			if _, ok := newGroups[og.Name]; !ok {
+				removed = append(removed, og.Name)
+			}
 		}
 	}
-	sort.Strings(added)
-	sort.Strings(changed)
-	sort.Strings(removed)
 	return added, changed, removed
 }
 

@@ -9,14 +9,14 @@ import (
 )
 
 // usageText is printed by -h; "%s" becomes the program name.
-const usageText = `supervisorctl -- control programs run by supervisord from the command line.
+const usageText = `supervisorctl -- control applications run by supervisord from the command line.
 
 Usage: %s [options] [action [arguments]]
 
 Options:
 -c/--configuration FILENAME -- config file to read (searched for if not given)
 -h/--help -- show this message and exit
--i/--interactive -- run the interactive shell after the command
+-i/--interactive -- start an interactive shell after the command
 -s/--serverurl URL -- where supervisord listens
      (default "http://localhost:9001").
 -u/--username USERNAME -- user name for the server's authentication

@@ -478,12 +478,23 @@ func unix(t time.Time) int64 {
 // streamPath is the file clients read for a stream: the first file target,
 // or "" when the stream has none.
 func streamPath(s config.StreamLog) string {
+	special := ""
 	for _, t := range s.Targets {
-		if t.Kind == config.LogFile {
+		switch {
+		case t.Kind == config.LogFile:
 			return t.Path
+		case special != "":
+		case t.Kind == config.LogStdout:
+			special = "/dev/stdout"
+		case t.Kind == config.LogStderr:
+			special = "/dev/stderr"
+		case t.Kind == config.LogNull:
+			special = "/dev/null"
 		}
 	}
-	return ""
+	// The reference reports the path it was given, devices included; a
+	// file among several targets is preferred, as it is what tails read.
+	return special
 }
 
 // Describe formats the description field the way the reference does,

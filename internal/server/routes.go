@@ -85,7 +85,7 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	rc.SetWriteDeadline(time.Time{})
 
 	s.auditCall(r, method, params)
-	v, err := s.api.Call(r.Context(), method, params)
+	v, err := s.traceCall(r.Context(), method, func() (any, error) { return s.api.Call(r.Context(), method, params) })
 	var out []byte
 	if err == nil {
 		out, err = xmlrpc.AppendResponse(nil, v)

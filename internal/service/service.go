@@ -5,13 +5,16 @@
 //	supervisord service start | stop | restart | status
 //	supervisord service uninstall
 //
-// Only systemd is supported. The unit is generated here rather than through
-// a service library because it must be exact: the daemon runs in the
+// systemd, OpenRC and SysV-init are supported (--init chooses; by default
+// the running one is detected). The files are generated here rather than
+// through a service library because they must be exact: the daemon runs in the
 // foreground (-n) so systemd tracks the right pid, KillMode=mixed sends
 // SIGTERM to the daemon alone (which then stops its children in its own
 // order, honouring stopsignal and stopwaitsecs) and SIGKILLs whatever is
 // left only after TimeoutStopSec, and --root lets packagers and tests write
-// the unit into a directory tree instead of the live system.
+// the unit into a directory tree instead of the live system. The OpenRC and
+// SysV-init scripts (openrc.go, sysv.go) follow the same rules as far as
+// those systems allow.
 package service
 
 import (
@@ -37,6 +40,10 @@ type Options struct {
 	// Systemctl runs systemctl with args; the default runs the real one
 	// with output to stdout and stderr.
 	Systemctl func(args ...string) error
+	// Exec runs the other init systems' tools (rc-update, rc-service,
+	// update-rc.d, chkconfig, the init script itself); the default runs
+	// the real ones with output to stdout and stderr.
+	Exec func(argv ...string) error
 }
 
 // Main runs `supervisord service ...` on the live system. args are the
@@ -49,8 +56,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 const usage = `usage: supervisord service <command> [options]
 
 commands:
-  install    write and enable a systemd unit that runs supervisord -n -c FILE
-  uninstall  stop, disable and remove the unit
+  install    write and enable a systemd unit (or an OpenRC or SysV-init
+             script) that runs supervisord -n -c FILE
+  uninstall  stop, disable and remove the unit or script
   start      start the service
   stop       stop the service
   restart    restart the service
@@ -69,12 +77,14 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		root        string
 		description string
 		stopTimeout time.Duration
+		initName    string
 	)
 	fs.StringVar(&conf, "c", "", "configuration file (install; made absolute)")
 	fs.StringVar(&conf, "configuration", "", "same as -c")
 	fs.StringVar(&name, "name", "supervisord", "service (unit) name")
 	fs.StringVar(&root, "root", opts.Root, "write into this directory tree instead of / (no systemctl)")
 	fs.StringVar(&description, "description", "Supervisor process control system", "unit description (install)")
+	fs.StringVar(&initName, "init", "auto", "init system: "+joinInits(", ")+", or auto to detect it")
 	fs.DurationVar(&stopTimeout, "stop-timeout", 90*time.Second, "how long systemd waits for a stop before killing everything (install)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -108,7 +118,26 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 	if root == "" {
 		root = "/"
 	}
-	m := &manager{root: root, name: name, stdout: stdout, stderr: stderr, systemctl: opts.Systemctl}
+	initSys, chosen, err := parseInit(initName)
+	if err != nil {
+		fmt.Fprintf(stderr, "service %s: %v\n", cmd, err)
+		return 2
+	}
+	if !chosen {
+		if initSys, err = detectInit(root); err != nil {
+			fmt.Fprintf(stderr, "service %s: %v\n", cmd, err)
+			return 1
+		}
+	}
+	m := &manager{root: root, name: name, stdout: stdout, stderr: stderr, systemctl: opts.Systemctl,
+		init: initSys, exec: opts.Exec, stub: opts.Exec != nil}
+	if m.exec == nil {
+		m.exec = func(argv ...string) error {
+			c := exec.Command(argv[0], argv[1:]...)
+			c.Stdout, c.Stderr = stdout, stderr
+			return c.Run()
+		}
+	}
 	if m.systemctl == nil {
 		m.systemctl = func(args ...string) error {
 			c := exec.Command("systemctl", args...)
@@ -117,7 +146,6 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		}
 	}
 
-	var err error
 	switch cmd {
 	case "install":
 		if conf == "" {
@@ -178,6 +206,9 @@ type manager struct {
 	root, name     string
 	stdout, stderr io.Writer
 	systemctl      func(args ...string) error
+	init           initSystem
+	exec           func(argv ...string) error // the other init systems' tools
+	stub           bool                       // exec is a stand-in
 }
 
 func (m *manager) live() bool { return filepath.Clean(m.root) == "/" }
@@ -198,6 +229,9 @@ func (m *manager) install(u Unit) error {
 	}
 	if !filepath.IsAbs(u.Executable) {
 		return fmt.Errorf("executable %q is not an absolute path", u.Executable)
+	}
+	if m.init == initOpenRC || m.init == initSysV {
+		return m.installScript(u)
 	}
 	text, err := u.Systemd()
 	if err != nil {
@@ -222,6 +256,9 @@ func (m *manager) install(u Unit) error {
 }
 
 func (m *manager) uninstall() error {
+	if m.init == initOpenRC || m.init == initSysV {
+		return m.uninstallScript()
+	}
 	path := m.unitPath()
 	if !exists(path) {
 		return fmt.Errorf("%s is not installed (%s not found)", m.name, path)
@@ -248,6 +285,9 @@ func (m *manager) uninstall() error {
 func (m *manager) control(verb string) error {
 	if !m.live() {
 		return fmt.Errorf("cannot %s a service inside --root %s", verb, m.root)
+	}
+	if m.init == initOpenRC || m.init == initSysV {
+		return m.controlScript(verb)
 	}
 	if verb != "status" && !exists(m.unitPath()) {
 		return fmt.Errorf("%s is not installed (run: supervisord service install -c FILE)", m.name)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
+	"sort"
 	"syscall"
 
 	"supervisord/internal/config"
@@ -212,10 +214,12 @@ func (s *Supervisor) one(ctx context.Context, f oneFunc, group, name string, wai
 	}
 }
 
-// many acts on every process in order in one step of the loop, reports
-// the failures found before acting, then reports each wait as it ends:
-// the order in which Supervisor's group and "all" operations list their
-// results.
+// many acts on every process in order in one step of the loop and
+// reports the results in the order Supervisor's group and "all" operations
+// list them: first, in order, the failures and the processes that were
+// done by the end of that step; then the waits, as they end, those ending
+// in the same step of the loop in order (the reference checks its pending
+// waits in order once per turn of its loop).
 func (s *Supervisor) many(ctx context.Context, f oneFunc, procs []rpc.ProcessRef, wait bool, done func(int, error)) {
 	chans := make([]chan error, len(procs))
 	errs := make([]error, len(procs))
@@ -229,32 +233,54 @@ func (s *Supervisor) many(ctx context.Context, f oneFunc, procs []rpc.ProcessRef
 		}
 		return
 	}
-	type outcome struct {
-		i   int
-		err error
-	}
-	results := make(chan outcome, len(procs))
-	pending := 0
+	var pending []int
 	for i := range procs {
-		switch {
-		case errs[i] != nil || chans[i] == nil:
+		if errs[i] != nil || chans[i] == nil {
 			done(i, errs[i])
+			continue
+		}
+		pending = append(pending, i)
+	}
+	pending = takeReady(pending, chans, -1, nil, done)
+	for len(pending) > 0 {
+		cases := make([]reflect.SelectCase, 0, len(pending)+1)
+		for _, i := range pending {
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(chans[i])})
+		}
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
+		chosen, v, _ := reflect.Select(cases)
+		if chosen == len(pending) {
+			for _, i := range pending {
+				done(i, ctx.Err())
+			}
+			return
+		}
+		first, _ := v.Interface().(error)
+		// A round trip through the loop: every wait that ended in the
+		// step that ended this one has its result in its channel now.
+		_ = s.do(ctx, func(*loop) {})
+		pending = takeReady(pending, chans, pending[chosen], first, done)
+	}
+}
+
+// takeReady reports, in order, the pending waits whose results are in
+// their channels (and the one already taken, with its result), and
+// returns those still pending.
+func takeReady(pending []int, chans []chan error, taken int, takenErr error, done func(int, error)) []int {
+	var rest []int
+	for _, i := range pending {
+		if i == taken {
+			done(i, takenErr)
+			continue
+		}
+		select {
+		case err := <-chans[i]:
+			done(i, err)
 		default:
-			pending++
-			go func(i int, ch chan error) {
-				select {
-				case err := <-ch:
-					results <- outcome{i, err}
-				case <-ctx.Done():
-					results <- outcome{i, ctx.Err()}
-				}
-			}(i, chans[i])
+			rest = append(rest, i)
 		}
 	}
-	for ; pending > 0; pending-- {
-		r := <-results
-		done(r.i, r.err)
-	}
+	return rest
 }
 
 // StartProcess implements rpc.Backend with the reference's checks and
@@ -363,11 +389,15 @@ func (s *Supervisor) ReloadConfig() (added, changed, removed []string, err error
 	return added, changed, removed, nil
 }
 
-// activeConfig is a Config holding just the groups in use, for Diff.
+// activeConfig is a Config holding just the groups in use, for Diff, in
+// the order they were added: the order of the reference's table of groups,
+// in which reloadConfig lists the removed ones.
 func (l *loop) activeConfig() *config.Config {
 	c := *l.latest
-	c.Groups = make([]*config.Group, len(l.groups))
-	for i, g := range l.groups {
+	byAdd := append([]*group(nil), l.groups...)
+	sort.Slice(byAdd, func(i, j int) bool { return byAdd[i].added < byAdd[j].added })
+	c.Groups = make([]*config.Group, len(byAdd))
+	for i, g := range byAdd {
 		c.Groups[i] = g.cfg
 	}
 	return &c

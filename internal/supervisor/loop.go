@@ -33,6 +33,8 @@ type loop struct {
 	byPid  map[int]*proc
 	of     map[*process.Proc]*proc
 
+	groupsAdded uint64 // groups added so far, to know their order of addition
+
 	mood       process.SupervisorState
 	stopping   bool
 	stopGroups []*group
@@ -61,6 +63,7 @@ type group struct {
 	cfg    *config.Group
 	procs  []*proc // in configuration order
 	byName map[string]*proc
+	added  uint64 // when it was added, for the reference's dict order
 }
 
 // proc is a process and the loop's resources for it.
@@ -161,7 +164,8 @@ func (l *loop) addGroup(gc *config.Group) bool {
 			l.Log(config.LevelError, err.Error())
 		}
 	}
-	g := &group{cfg: gc, byName: map[string]*proc{}}
+	l.groupsAdded++
+	g := &group{cfg: gc, byName: map[string]*proc{}, added: l.groupsAdded}
 	for _, pc := range gc.Processes {
 		p := &proc{Proc: process.New(pc), g: g}
 		g.procs = append(g.procs, p)
@@ -243,6 +247,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case <-chld:
 			l.now = l.s.opts.Clock.Now()
 			l.reap()
+			// After the exits it announces, as in the reference's loop.
+			l.Log(config.LevelDebug, "received SIGCHLD indicating a child quit")
 		case sig := <-sigs:
 			l.now = l.s.opts.Clock.Now()
 			l.handleSignal(sig.(syscall.Signal))
@@ -454,6 +460,7 @@ func (l *loop) shutdownStep() bool {
 	if l.now.Sub(l.lastReport) >= 3*time.Second {
 		l.Log(config.LevelInfo, "waiting for "+joinComma(names)+" to die")
 		l.lastReport = l.now
+		l.logUnstopped()
 	}
 	return false
 }

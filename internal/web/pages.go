@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,7 +212,8 @@ func (h *handler) tailText(spec string, limit int) string {
 	if !ok {
 		return "ERROR: unexpected rpc fault [10] BAD_NAME: " + spec
 	}
-	if info.StdoutLogfile == "" {
+	if fi, err := os.Stat(info.StdoutLogfile); info.StdoutLogfile == "" || (err == nil && !fi.Mode().IsRegular()) {
+		// Nothing to tail in a device such as /dev/stdout.
 		return "No file for " + spec
 	}
 	data, _, _, err := h.opts.Tail(info.StdoutLogfile, 0, int64(limit))
