@@ -66,6 +66,7 @@ type Supervisor struct {
 
 	loop *loop // owned by the loop goroutine once Run starts
 	sink *eventSink
+	subs subscribers // state-change subscriptions (Subscribe)
 }
 
 // Result is how Run ended.
