@@ -265,27 +265,10 @@ func (hb *hub) run(sb Subscriber, sub *supervisor.Subscription) {
 				frame = hb.refresh(nil)
 				break
 			}
-			changes = append(changes[:0], c)
-		drain:
-			for len(changes) < maxBurst {
-				select {
-				case c, ok := <-sub.C:
-					if !ok {
-						break drain // resubscribed on the next pass
-					}
-					changes = append(changes, c)
-				default:
-					break drain
-				}
-			}
-			// Drain the dirty signal these changes raised.
-			select {
-			case <-sub.Dirty:
-			default:
-			}
-			frame = hb.refresh(changes)
+			frame = hb.refresh(drain(sub, append(changes[:0], c)))
 		case <-sub.Dirty:
-			frame = hb.refresh(nil)
+			// The transitions behind the signal (if any) go first.
+			frame = hb.refresh(drain(sub, changes[:0]))
 		case <-usage.C:
 			frame = hb.sample()
 		case <-hb.wake:
@@ -308,6 +291,28 @@ func (hb *hub) run(sb Subscriber, sub *supervisor.Subscription) {
 		}
 		hb.mu.Unlock()
 	}
+}
+
+// drain adds the transitions waiting in sub to changes, up to maxBurst,
+// and clears the dirty signal they raised.
+func drain(sub *supervisor.Subscription, changes []supervisor.Change) []supervisor.Change {
+	for len(changes) < maxBurst {
+		select {
+		case c, ok := <-sub.C:
+			if !ok {
+				return changes // resubscribed on the next pass
+			}
+			changes = append(changes, c)
+			continue
+		default:
+		}
+		break
+	}
+	select {
+	case <-sub.Dirty:
+	default:
+	}
+	return changes
 }
 
 // refresh reads the snapshot, records the transitions, and returns the
