@@ -136,8 +136,8 @@ func matches(r rowData, filter string) bool {
 	return true
 }
 
-// sinceText is how long ago a Unix ms time was, shortly: "5s", "3m 2s",
-// "4h 10m", "2d 3h".
+// sinceText is how long ago a Unix ms time was, shortly: "5s", "3m",
+// "4h 10m", "2d 3h" (coarse, so a page need not redraw every second).
 func sinceText(ms int64, now time.Time) string {
 	if ms == 0 {
 		return ""
@@ -151,7 +151,7 @@ func shortDuration(d time.Duration) string {
 	case s < 60:
 		return strconv.FormatInt(s, 10) + "s"
 	case s < 3600:
-		return fmt.Sprintf("%dm %ds", s/60, s%60)
+		return fmt.Sprintf("%dm", s/60)
 	case s < 86400:
 		return fmt.Sprintf("%dh %dm", s/3600, s%3600/60)
 	}

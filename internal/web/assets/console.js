@@ -10,7 +10,7 @@
   function shortDuration(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
     if (s < 60) return s + "s";
-    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m";
     if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor(s % 3600 / 60) + "m";
     return Math.floor(s / 86400) + "d " + Math.floor(s % 86400 / 3600) + "h";
   }
@@ -88,7 +88,8 @@
       var sp = r.measured && spark(r.spark);
       if (sp) { cpu.appendChild(document.createTextNode(" ")); cpu.appendChild(sp); }
       set(tr, ".c-mem", r.measured ? bytes(r.mem) : "");
-      tr.hidden = !matches(tr);
+      var hide = !matches(tr);
+      if (tr.hidden !== hide) tr.hidden = hide;
     }
     var reloading = false;
     function programsChanged() {
@@ -124,7 +125,7 @@
       $("#shown").textContent = shown + " of " + rows.size + " shown";
       $$("tbody.grp", table).forEach(function (tb) {
         var any = $$("tr.proc", tb).some(function (tr) { return !tr.hidden; });
-        tb.classList.toggle("filtered-out", !any);
+        if (tb.classList.contains("filtered-out") === any) tb.classList.toggle("filtered-out", !any);
       });
       selected();
     }
@@ -138,7 +139,7 @@
       });
     }
     function applyFilter() {
-      rows.forEach(function (tr) { tr.hidden = !matches(tr); });
+      rows.forEach(function (tr) { var h = !matches(tr); if (tr.hidden !== h) tr.hidden = h; });
       counts();
     }
     if (filter) {
@@ -285,10 +286,20 @@
     connect();
     liveState(live ? live.dataset.state : "off", live ? "connecting…" : "");
 
-    // Durations move with the clock, in the page only.
+    // Durations move with the clock, in the page only, and only for the
+    // rows in view, so a big table is not laid out again every second.
+    var inView = new Set();
+    if (window.IntersectionObserver) {
+      var io = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { if (e.isIntersecting) inView.add(e.target); else inView.delete(e.target); });
+      });
+      rows.forEach(function (tr) { io.observe(tr); });
+    } else {
+      inView = rows;
+    }
     setInterval(function () {
       var now = Date.now();
-      rows.forEach(function (tr) {
+      inView.forEach(function (tr) {
         if (tr.hidden) return;
         var s = tr.querySelector(".since"), ms = +s.dataset.since;
         if (ms) { var t = shortDuration(now - ms); if (s.textContent !== t) s.textContent = t; }
