@@ -459,7 +459,6 @@ func TestConsole(t *testing.T) {
 
 // A stream client that never reads is dropped without holding the daemon.
 func TestStreamClientThatNeverReads(t *testing.T) {
-	needChromium(t) // not needed, but keeps this with the browser tests' setup
 	var progs strings.Builder
 	for i := range 50 {
 		fmt.Fprintf(&progs, "[program:s%02d]\ncommand=sleep 1000\nstartsecs=0\n", i)
