@@ -69,6 +69,13 @@ func expand(groups []rpc.GroupSnapshot, specs []string) (found []process.Info, b
 	return found, bad
 }
 
+// isGroupSpec reports whether spec names a whole group ("group:*" or
+// "group:").
+func isGroupSpec(spec string) bool {
+	_, n := splitNamespec(spec)
+	return n == "" && strings.Contains(spec, ":")
+}
+
 // performMany carries out verb on every process specs name and reports
 // each one, worded as the single actions are. Starts and stops of a
 // selection run together, as supervisorctl's do.

@@ -129,7 +129,7 @@ func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 		http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		ctx := context.WithoutCancel(r.Context())
 		var msg string
-		if len(specs) <= 1 && verb != "signal" {
+		if len(specs) <= 1 && verb != "signal" && !slices.ContainsFunc(specs, isGroupSpec) {
 			msg = h.perform(ctx, verb, strings.Join(specs, ""))
 		} else {
 			var parts []string

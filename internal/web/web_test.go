@@ -419,3 +419,32 @@ func TestStaticAndUnknownPaths(t *testing.T) {
 		t.Fatalf("DELETE: %s", resp.Status)
 	}
 }
+
+// Without the script, a group's buttons and a selection post the form.
+func TestFormGroupAndSelection(t *testing.T) {
+	f := newFixture(t, twoPrograms)
+	f.waitState("web", process.Running)
+	post := func(form url.Values) string {
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/index.html", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", f.srv.URL)
+		resp, err := f.cli.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		return loc.Query().Get("message")
+	}
+	if msg := post(url.Values{"act1": {"stop:web:*"}}); msg != "Process web stopped" {
+		t.Fatalf("group stop: %q", msg)
+	}
+	if msg := post(url.Values{"action": {"start"}, "processname": {"web", "worker"}}); msg != "Process web started; Process worker started" {
+		t.Fatalf("selection start: %q", msg)
+	}
+	for _, n := range []string{"web", "worker"} {
+		if got := f.info(n).State; got != process.Running {
+			t.Fatalf("%s is %s", n, got)
+		}
+	}
+}
