@@ -95,6 +95,7 @@ func (l *loop) stateEvent(p *proc, from process.State, expected bool) {
 		From: from, To: p.State,
 		Tries: p.Backoff, Expected: expected, Pid: p.Pid,
 	}, l.now))
+	l.notifyTransition(p, from, expected)
 }
 
 // outputEvent publishes an event derived from child output.

@@ -213,7 +213,7 @@ func (l *loop) removeGroup(name string) {
 	l.publish(events.ProcessGroupRemovedEvent(name))
 }
 
-func (l *loop) markDirty() { l.s.dirty.Store(true) }
+func (l *loop) markDirty() { l.s.dirty.Store(true); l.s.subs.changed() }
 
 // run is the loop. Every input is handled to completion, then every
 // process gets its transition, then the timer is armed for the earliest

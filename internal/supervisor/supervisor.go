@@ -72,6 +72,7 @@ type Supervisor struct {
 	sink *eventSink
 	// drops counts what full queues dropped, for the log and /metrics.
 	drops *drops
+	subs  subscribers // state-change subscriptions (Subscribe)
 }
 
 // Result is how Run ended.

@@ -27,6 +27,7 @@ var actions = map[string]action{
 	"stop":       {Verb: "Stop", perProcess: true},
 	"restart":    {Verb: "Restart", perProcess: true},
 	"clearlog":   {Verb: "Clear log of", perProcess: true},
+	"signal":     {Verb: "Signal", perProcess: true},
 	"stopall":    {Verb: "Stop all processes"},
 	"restartall": {Verb: "Restart all processes"},
 }

@@ -5,39 +5,40 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"supervisord/internal/authz"
 	"supervisord/internal/process"
 )
 
 // maxFormBytes bounds a POSTed form; the pages' forms are tiny.
 const maxFormBytes = 64 << 10
 
-// row is one process in the status table.
-type row struct {
-	Spec        string
-	State       string
-	Class       string
-	Description string
-	CanStart    bool
-	CanStop     bool
-	Pid         int
-}
-
 type statusPage struct {
 	chrome
-	Message string
-	IsError bool
-	Rows    []row
+	Message  string
+	IsError  bool
+	Filter   string
+	Groups   []groupRows
+	Counts   []stateCount
+	Total    int
+	Shown    int
+	Live     bool // the event stream is there
+	Signals  []string
+	Now      time.Time
+	Rows     []row // every row, in order
+	HasUsage bool
 }
 
 type confirmPage struct {
 	chrome
 	Action, Verb, Spec string
-	Described          string // the process's row, when it exists
+	Specs              []string // several processes (a selection)
+	Described          string   // the process's row, when it exists
+	Signals            []string // for "signal": the choices
 }
 
 type tailPage struct {
@@ -56,11 +57,15 @@ type chrome struct {
 	Identifier string
 	State      string
 	Version    string
+	ReadOnly   bool // the user may only look: no actions are shown
 }
 
-func (h *handler) chrome(title string) chrome {
-	return chrome{Title: title, Identifier: h.b.Identifier(), State: h.b.State().String(), Version: h.opts.Version}
+func (h *handler) chrome(r *http.Request, title string) chrome {
+	return chrome{Title: title, Identifier: h.b.Identifier(), State: h.b.State().String(), Version: h.opts.Version, ReadOnly: readOnly(r)}
 }
+
+// readOnly reports whether the request's user may only look.
+func readOnly(r *http.Request) bool { return authz.FromContext(r.Context()) == authz.ReadOnly }
 
 // form parses the query and, for a POST, the urlencoded body; body
 // values win, as in the reference.
@@ -86,19 +91,33 @@ func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	verb, spec := form.Get("action"), form.Get("processname")
+	verb, specs := form.Get("action"), form["processname"]
+	if one := form.Get("act1"); one != "" {
+		// A row's or a group's own button: "verb:spec".
+		v, spec, _ := strings.Cut(one, ":")
+		verb, specs = v, []string{spec}
+	}
+	specs = slices.DeleteFunc(slices.Clone(specs), func(s string) bool { return s == "" })
 	if verb != "" {
 		act, known := actions[verb]
 		switch {
 		case !known:
 			http.Error(w, "Bad Request: unknown action "+strconv.Quote(verb), http.StatusBadRequest)
 			return
-		case act.perProcess && spec == "":
+		case act.perProcess && len(specs) == 0:
 			http.Error(w, "Bad Request: action "+verb+" needs a processname", http.StatusBadRequest)
 			return
 		}
-		if r.Method != http.MethodPost && verb != "refresh" {
-			h.confirm(w, verb, act, spec)
+		if !act.perProcess {
+			specs = nil // the selection does not matter to "all"
+		}
+		if verb != "refresh" && readOnly(r) {
+			http.Error(w, "Forbidden: read-only user", http.StatusForbidden)
+			return
+		}
+		sig := form.Get("signal")
+		if (r.Method != http.MethodPost && verb != "refresh") || (verb == "signal" && sig == "") {
+			h.confirm(w, r, verb, act, specs)
 			return
 		}
 		if r.Method == http.MethodPost && !sameOrigin(r) {
@@ -109,7 +128,17 @@ func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 		// start settings say; neither the server's write timeout nor a
 		// closed browser tab should cut an action in half.
 		http.NewResponseController(w).SetWriteDeadline(time.Time{})
-		msg := h.perform(context.WithoutCancel(r.Context()), verb, spec)
+		ctx := context.WithoutCancel(r.Context())
+		var msg string
+		if len(specs) <= 1 && verb != "signal" && !slices.ContainsFunc(specs, isGroupSpec) {
+			msg = h.perform(ctx, verb, strings.Join(specs, ""))
+		} else {
+			var parts []string
+			for _, res := range h.performMany(ctx, verb, specs, sig) {
+				parts = append(parts, res.Message)
+			}
+			msg = strings.Join(parts, "; ")
+		}
 		// A relative Location (resolved by the browser against this
 		// page's URL) keeps working when the UI is mounted under a prefix.
 		w.Header().Set("Location", "index.html?message="+url.QueryEscape(msg))
@@ -117,40 +146,78 @@ func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := form.Get("message")
-	h.render(w, http.StatusOK, "status.html", statusPage{
-		chrome:  h.chrome("Supervisor Status"),
+	page := statusPage{
+		chrome:  h.chrome(r, "Supervisor Status"),
 		Message: msg,
 		IsError: isError(msg),
-		Rows:    h.rows(),
-	})
+		Filter:  form.Get("filter"),
+		Signals: signalNames,
+		Now:     h.opts.Now(),
+	}
+	_, page.Live = h.b.(Subscriber)
+	h.fillTable(&page)
+	h.render(w, http.StatusOK, "status.html", page)
 }
 
 // rows lists every process sorted by group and name, as the reference's
 // page does.
 func (h *handler) rows() []row {
-	var infos []process.Info
-	for _, g := range h.b.Groups() {
-		infos = append(infos, g.Processes...)
+	var restarts map[string]uint64
+	if rs, ok := h.b.(rowsSource); ok {
+		restarts = rs.Restarts()
 	}
-	sort.SliceStable(infos, func(i, j int) bool {
-		if infos[i].Group != infos[j].Group {
-			return infos[i].Group < infos[j].Group
-		}
-		return infos[i].Name < infos[j].Name
-	})
+	infos := sortedInfos(h.b.Groups())
 	rows := make([]row, len(infos))
 	for i, p := range infos {
+		spec := namespec(p.Group, p.Name)
+		since, spark, cpu := h.hub.current(spec)
+		rd := infoRow(p, restarts[p.FullName()], since)
+		rd.CPU = cpu
 		rows[i] = row{
-			Spec:        namespec(p.Group, p.Name),
-			State:       p.State.String(),
+			rowData:     rd,
 			Class:       stateClass(p.State),
 			Description: p.Description,
 			CanStart:    p.State == process.Stopped || p.State == process.Exited || p.State == process.Fatal,
 			CanStop:     p.State == process.Running,
-			Pid:         p.Pid,
+			Spark:       spark,
 		}
 	}
 	return rows
+}
+
+// fillTable groups the rows, counts them by state and applies the
+// filter.
+func (h *handler) fillTable(page *statusPage) {
+	rows := h.rows()
+	page.Rows = rows
+	page.Total = len(rows)
+	counts := map[string]int{}
+	var cur *groupRows
+	for _, r := range rows {
+		counts[r.State]++
+		if r.Measured {
+			page.HasUsage = true
+		}
+		// Rows the filter hides are sent hidden, so that the page's
+		// script can show them again when the filter changes.
+		r.Hidden = !matches(r.rowData, page.Filter)
+		if !r.Hidden {
+			page.Shown++
+		}
+		if cur == nil || cur.Name != r.Group {
+			page.Groups = append(page.Groups, groupRows{Name: r.Group})
+			cur = &page.Groups[len(page.Groups)-1]
+		}
+		cur.Rows = append(cur.Rows, r)
+	}
+	for i := range page.Groups {
+		g := &page.Groups[i]
+		g.Header = len(g.Rows) > 1 || g.Rows[0].Name != g.Name
+		g.Hidden = !slices.ContainsFunc(g.Rows, func(r row) bool { return !r.Hidden })
+	}
+	for _, st := range stateOrder {
+		page.Counts = append(page.Counts, stateCount{State: st.String(), Class: stateClass(st), N: counts[st.String()]})
+	}
 }
 
 // stateClass picks the badge colour: good, bad, busy or idle.
@@ -166,9 +233,13 @@ func stateClass(s process.State) string {
 	return "idle"
 }
 
-func (h *handler) confirm(w http.ResponseWriter, verb string, act action, spec string) {
-	page := confirmPage{chrome: h.chrome("Confirm: " + act.Verb), Action: verb, Verb: act.Verb, Spec: spec}
-	if act.perProcess {
+func (h *handler) confirm(w http.ResponseWriter, r *http.Request, verb string, act action, specs []string) {
+	spec := strings.Join(specs, ", ")
+	page := confirmPage{chrome: h.chrome(r, "Confirm: "+act.Verb), Action: verb, Verb: act.Verb, Spec: spec, Specs: specs}
+	if verb == "signal" {
+		page.Signals = signalNames
+	}
+	if act.perProcess && len(specs) == 1 {
 		if info, ok := find(h.b.Groups(), spec); ok {
 			page.Described = info.State.String() + " " + info.Description
 		}
@@ -191,7 +262,7 @@ func (h *handler) serveTail(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page := tailPage{
-		chrome:  h.chrome("Supervisor tail of process " + spec),
+		chrome:  h.chrome(r, "Supervisor tail of process "+spec),
 		Spec:    spec,
 		Limit:   limit,
 		Auto:    form.Get("auto") != "0",

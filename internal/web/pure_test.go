@@ -224,6 +224,12 @@ func FuzzIndexQuery(f *testing.F) {
 	f.Add("/tail.html", "processname=web&limit=99999999999", "")
 	f.Add("/", "action=restartall", "action=refresh")
 	f.Add("/", "%zz", "processname=%00")
+	f.Add("/index.html", "", "act1=stop:web&processname=pool:a")
+	f.Add("/index.html", "", "act1=signal:pool:*&signal=<b>")
+	f.Add("/api/action", "", "action=signal&processname=web&processname=pool:*&signal=KILL")
+	f.Add("/logstream", "processname=web&channel=<b>", "")
+	f.Add("/logfile", "processname=web", "")
+	f.Add("/index.html", "filter=state:running+<b>", "")
 	f.Fuzz(func(t *testing.T, path, query, body string) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path+query, " #\r\n\t") {
 			return
@@ -247,4 +253,36 @@ func FuzzIndexQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Usage shows when measured, with a sparkline once the hub has sampled
+// CPU time twice.
+func TestUsageAndSparkline(t *testing.T) {
+	f := newFake()
+	web := &f.groups[0].Processes[0]
+	web.Usage = process.Usage{Measured: true, CPUSeconds: 1, MemoryBytes: 12 << 20, Tasks: 3}
+	h := Handler(f, Options{}).(*handler)
+	get := func() string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		return rec.Body.String()
+	}
+	if body := get(); !strings.Contains(body, "12.0 MiB") || strings.Contains(body, `class="spark"`) {
+		t.Fatalf("first render:\n%s", body)
+	}
+	h.hub.refresh(nil)
+	h.hub.sample()
+	web.Usage.CPUSeconds = 1.5
+	frame := string(h.hub.sample())
+	if !strings.Contains(frame, `"spec":"web"`) || !strings.Contains(frame, `"measured":true`) || !strings.Contains(frame, `"spark":[0,`) {
+		t.Fatalf("sample frame %s", frame)
+	}
+	body := get()
+	if !strings.Contains(body, `<svg class="spark"`) || !strings.Contains(body, "<polyline points=") {
+		t.Fatalf("no sparkline:\n%s", body)
+	}
+	// Processes without usage show none.
+	if strings.Count(body, "MiB") != 1 {
+		t.Fatalf("usage shown for unmeasured processes")
+	}
 }

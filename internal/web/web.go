@@ -15,6 +15,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,11 +63,16 @@ type handler struct {
 	opts  Options
 	pages *template.Template
 	css   []byte
+	js    []byte
+	hub   *hub
 }
 
-// Handler returns the web UI for b. It answers "/", "/index.html",
-// "/tail.html" and "/stylesheets/supervisor.css" relative to where it is
-// mounted (all links are relative), and 404 for anything else.
+// Handler returns the web UI for b. It answers, relative to where it is
+// mounted (all links are relative): "/" and "/index.html" (the status
+// table), "/tail.html" (a log), "/events" (the live stream of state
+// changes), "/api/action" (actions for the page's script), "/logstream"
+// (a log as it is written), "/logfile" (a whole log, to download),
+// "/stylesheets/supervisor.css" and "/console.js"; 404 for anything else.
 func Handler(b Backend, opts Options) http.Handler {
 	if opts.Tail == nil {
 		opts.Tail = logfile.Tail
@@ -81,11 +87,22 @@ func Handler(b Backend, opts Options) http.Handler {
 	if err != nil {
 		panic("web: embedded stylesheet missing: " + err.Error())
 	}
+	js, err := assets.ReadFile("assets/console.js")
+	if err != nil {
+		panic("web: embedded script missing: " + err.Error())
+	}
 	pages := template.Must(template.New("").Funcs(template.FuncMap{
 		"lower":      strings.ToLower,
 		"pathEscape": url.PathEscape,
+		"since":      sinceText,
+		"bytes":      bytesText,
+		"spark":      sparkPoints,
+		"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
+		"unixms":     func(t time.Time) int64 { return t.UnixMilli() },
 	}).ParseFS(assets, "assets/*.html"))
-	return &handler{b: b, opts: opts, pages: pages, css: css}
+	h := &handler{b: b, opts: opts, pages: pages, css: css, js: js}
+	h.hub = newHub(h)
+	return h
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -95,18 +112,33 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveIndex(w, r)
 	case "tail.html":
 		h.serveTail(w, r)
+	case "events":
+		h.serveEvents(w, r)
+	case "api/action":
+		h.serveAction(w, r)
+	case "logstream":
+		h.serveLogStream(w, r)
+	case "logfile":
+		h.serveLogFile(w, r)
 	case "stylesheets/supervisor.css":
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "max-age=3600")
-		w.Write(h.css)
+		h.serveAsset(w, r, "text/css; charset=utf-8", h.css)
+	case "console.js":
+		h.serveAsset(w, r, "text/javascript; charset=utf-8", h.js)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request, ctype string, body []byte) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(body)
 }
 
 // render writes a page with headers that keep it from being framed or
@@ -122,7 +154,7 @@ func (h *handler) render(w http.ResponseWriter, status int, name string, data an
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	w.Write([]byte(buf.String()))
 }
