@@ -123,7 +123,7 @@ var ErrBadTransition = fmt.Errorf("illegal transition")
 func (p *Proc) Spawn(env Env, now time.Time) error {
 	name := p.Config.Name
 	if p.Pid != 0 {
-		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' already running", name))
+		p.log(env, config.LevelWarn, fmt.Sprintf("process '%s' already running", name))
 		return fmt.Errorf("%w: %s already has pid %d", ErrBadTransition, name, p.Pid)
 	}
 	if err := p.assertIn(Exited, Fatal, Backoff, Stopped, Unknown); err != nil {
@@ -154,7 +154,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 			return nil
 		}
 		p.SpawnErr = err.Error()
-		env.Log(config.LevelInfo, "spawnerr: "+p.SpawnErr)
+		p.log(env, config.LevelInfo, "spawnerr: "+p.SpawnErr)
 		p.changeState(env, Backoff, true, now)
 		return nil
 	}
@@ -164,7 +164,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 
 func (p *Proc) recordSpawned(env Env, pid int, now time.Time) {
 	p.Pid = pid
-	env.Log(config.LevelInfo, fmt.Sprintf("spawned: '%s' with pid %d", p.Config.Name, pid))
+	p.log(env, config.LevelInfo, fmt.Sprintf("spawned: '%s' with pid %d", p.Config.Name, pid))
 	p.SpawnErr = ""
 	p.Delay = now.Add(p.Config.Startsecs)
 }
@@ -185,7 +185,7 @@ func (p *Proc) SpawnFailed(env Env, msg string, now time.Time) {
 	p.Hook = false
 	p.Pid = 0
 	p.SpawnErr = msg
-	env.Log(config.LevelInfo, "spawnerr: "+msg)
+	p.log(env, config.LevelInfo, "spawnerr: "+msg)
 	p.changeState(env, Backoff, true, now)
 }
 
@@ -216,13 +216,13 @@ func (p *Proc) GiveUp(env Env, now time.Time) error {
 func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
 	name := p.Config.Name
 	if p.State == Backoff {
-		env.Log(config.LevelDebug, fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", name))
+		p.log(env, config.LevelDebug, fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", name))
 		p.changeState(env, Stopped, true, now)
 		return ""
 	}
 	if p.Pid == 0 {
 		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", name, SignalName(sig))
-		env.Log(config.LevelDebug, msg)
+		p.log(env, config.LevelDebug, msg)
 		return msg
 	}
 	// A second kill while STOPPING is the SIGKILL after stopwaitsecs.
@@ -234,7 +234,7 @@ func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
 	if group {
 		asGroup = "process group "
 	}
-	env.Log(config.LevelDebug, fmt.Sprintf("killing %s (pid %d) %swith signal %s", name, p.Pid, asGroup, SignalName(sig)))
+	p.log(env, config.LevelDebug, fmt.Sprintf("killing %s (pid %d) %swith signal %s", name, p.Pid, asGroup, SignalName(sig)))
 	if err := p.assertIn(Running, Starting, Stopping); err != nil {
 		return err.Error()
 	}
@@ -243,7 +243,7 @@ func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) string {
 	p.changeState(env, Stopping, true, now)
 	if err := env.Kill(p.Pid, sig, group); err != nil && err != syscall.ESRCH {
 		msg := fmt.Sprintf("unknown problem killing %s (%d):%v", name, p.Pid, err)
-		env.Log(config.LevelCritical, msg)
+		p.log(env, config.LevelCritical, msg)
 		p.changeState(env, Unknown, true, now)
 		p.Killing = false
 		p.Delay = time.Time{}
@@ -257,16 +257,16 @@ func (p *Proc) Signal(env Env, sig syscall.Signal, now time.Time) string {
 	name := p.Config.Name
 	if p.Pid == 0 {
 		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", name, SignalName(sig))
-		env.Log(config.LevelDebug, msg)
+		p.log(env, config.LevelDebug, msg)
 		return msg
 	}
-	env.Log(config.LevelDebug, fmt.Sprintf("sending %s (pid %d) sig %s", name, p.Pid, SignalName(sig)))
+	p.log(env, config.LevelDebug, fmt.Sprintf("sending %s (pid %d) sig %s", name, p.Pid, SignalName(sig)))
 	if err := p.assertIn(Running, Starting, Stopping); err != nil {
 		return err.Error()
 	}
 	if err := env.Kill(p.Pid, sig, false); err != nil && err != syscall.ESRCH {
 		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", name, p.Pid, err)
-		env.Log(config.LevelCritical, msg)
+		p.log(env, config.LevelCritical, msg)
 		p.changeState(env, Unknown, true, now)
 		return msg
 	}
@@ -285,7 +285,7 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 	if !now.Before(p.LastStart) {
 		tooQuickly = now.Sub(p.LastStart) < p.Config.Startsecs
 	} else {
-		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
+		p.log(env, config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
 	}
 	expected := slices.Contains(p.Config.ExitCodes, es)
 	p.Hook = false
@@ -298,15 +298,15 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 		msg := fmt.Sprintf("stopped: %s (%s)", name, how)
 		p.changeState(env, Stopped, true, now)
 		if expected {
-			env.Log(config.LevelInfo, msg)
+			p.log(env, config.LevelInfo, msg)
 		} else {
-			env.Log(config.LevelWarn, msg)
+			p.log(env, config.LevelWarn, msg)
 		}
 	case tooQuickly && p.State == Starting:
 		p.HasExit = false
 		p.SpawnErr = "Exited too quickly (process log may have details)"
 		p.changeState(env, Backoff, true, now)
-		env.Log(config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
+		p.log(env, config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
 	default:
 		p.Delay = time.Time{}
 		p.Backoff = 0
@@ -316,11 +316,11 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 		}
 		if expected {
 			p.changeState(env, Exited, true, now)
-			env.Log(config.LevelInfo, fmt.Sprintf("exited: %s (%s; expected)", name, how))
+			p.log(env, config.LevelInfo, fmt.Sprintf("exited: %s (%s; expected)", name, how))
 		} else {
 			p.SpawnErr = fmt.Sprintf("Bad exit code %d", es)
 			p.changeState(env, Exited, false, now)
-			env.Log(config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
+			p.log(env, config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
 		}
 	}
 	p.Pid = 0
@@ -356,16 +356,16 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
 			p.Delay = time.Time{}
 			p.Backoff = 0
 			p.changeState(env, Running, true, now)
-			env.Log(config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
+			p.log(env, config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
 		}
 	case Backoff:
 		if p.State == Backoff && p.Backoff > c.Startretries {
 			p.GiveUp(env, now)
-			env.Log(config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
+			p.log(env, config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
 		}
 	case Stopping:
 		if p.State == Stopping && !p.Delay.IsZero() && !now.Before(p.Delay) {
-			env.Log(config.LevelWarn, fmt.Sprintf("killing '%s' (%d) with SIGKILL", c.Name, p.Pid))
+			p.log(env, config.LevelWarn, fmt.Sprintf("killing '%s' (%d) with SIGKILL", c.Name, p.Pid))
 			p.Kill(env, syscall.SIGKILL, now)
 		}
 	}
@@ -413,7 +413,7 @@ func (p *Proc) wantsAutorestart() bool {
 // a stop is awaited.
 func (p *Proc) StopReport(env Env, now time.Time) {
 	if p.State == Stopping && now.Sub(p.lastStopReport) > 2*time.Second {
-		env.Log(config.LevelInfo, fmt.Sprintf("waiting for %s to stop", p.Config.Name))
+		p.log(env, config.LevelInfo, fmt.Sprintf("waiting for %s to stop", p.Config.Name))
 		p.lastStopReport = now
 	}
 }

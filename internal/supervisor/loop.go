@@ -55,6 +55,8 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
+
+	sd sdState // what the service manager was told (sdnotify.go)
 }
 
 type group struct {
@@ -221,6 +223,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	ctxDone := ctx.Done()
 	l.now = time.Now()
 	l.publish(events.SupervisorRunningEvent())
+	watchdog := l.sdStart()
+	defer l.sdStop()
 	for {
 		l.now = time.Now()
 		// A state change late in a step can enable a process visited
@@ -232,6 +236,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 				break
 			}
 		}
+		l.sdNotifyStep()
 		if l.stopping && l.shutdownStep() {
 			break
 		}
@@ -262,6 +267,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case ev := <-l.watchCh:
 			l.now = time.Now()
 			l.watchFired(ev)
+		case <-watchdog:
+			l.sdWatchdog()
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)

@@ -49,6 +49,9 @@ type Options struct {
 	// Outputs are the daemon-wide console and syslog destinations that
 	// child streams share. Nil means the daemon's own stdout and stderr.
 	Outputs *logfile.Outputs
+	// SdNotify, when not nil, receives the daemon's state for the service
+	// manager (see sdnotify.go).
+	SdNotify *SdNotifier
 }
 
 // Supervisor runs the processes of one configuration.
