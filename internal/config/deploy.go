@@ -31,3 +31,14 @@ func parseLogFormat(v string) (string, error) {
 	}
 	return "", fmt.Errorf("invalid logformat %q (want text or json)", v)
 }
+
+// Check is Load for `supervisord check`: it also returns the warnings
+// when the file has errors, so a report can show both at once.
+func Check(path string, opts LoadOptions) (*Config, []string, error) {
+	l := newLoader(opts)
+	cfg := l.load(path)
+	if len(l.errs) > 0 {
+		return nil, l.warns, l.errs
+	}
+	return cfg, cfg.Warnings, nil
+}

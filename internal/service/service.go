@@ -69,6 +69,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		root        string
 		description string
 		stopTimeout time.Duration
+		watchdog    time.Duration
 	)
 	fs.StringVar(&conf, "c", "", "configuration file (install; made absolute)")
 	fs.StringVar(&conf, "configuration", "", "same as -c")
@@ -76,6 +77,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 	fs.StringVar(&root, "root", opts.Root, "write into this directory tree instead of / (no systemctl)")
 	fs.StringVar(&description, "description", "Supervisor process control system", "unit description (install)")
 	fs.DurationVar(&stopTimeout, "stop-timeout", 90*time.Second, "how long systemd waits for a stop before killing everything (install)")
+	fs.DurationVar(&watchdog, "watchdog", 0, "WatchdogSec= of the unit: systemd restarts a daemon whose loop stops answering for this long (install; 0 = off)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -136,6 +138,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 			Executable:  exe,
 			Config:      conf,
 			StopTimeout: stopTimeout,
+			Watchdog:    watchdog,
 		})
 	case "uninstall":
 		err = m.uninstall()
