@@ -57,10 +57,10 @@ func promQLMetricNames(expr string) []string {
 func TestPromQLMetricNames(t *testing.T) {
 	for expr, want := range map[string]string{
 		`sum by (instance, group) (increase(a_total{job="x", y=~"$v"}[$__rate_interval])) > 0`: "a_total",
-		`b == 0 unless on(name) c{s="a b"} == 0`:                                                    "b c",
-		`absent(d{job="supervisord"})`:                                                             "d",
-		`topk(10, rate(e[5m])) or vector(0)`:                                                       "e",
-		`label_values(f{job="s"}, instance)`:                                                       "f instance",
+		`b == 0 unless on(name) c{s="a b"} == 0`:                                               "b c",
+		`absent(d{job="supervisord"})`:                                                         "d",
+		`topk(10, rate(e[5m])) or vector(0)`:                                                   "e",
+		`label_values(f{job="s"}, instance)`:                                                   "f instance",
 	} {
 		if got := strings.Join(promQLMetricNames(expr), " "); got != want {
 			t.Errorf("%s: %q, want %q", expr, got, want)
