@@ -228,6 +228,9 @@ func parseFinding(s string) checkFinding {
 	if m == nil {
 		return checkFinding{Message: s, Text: s}
 	}
-	line, _ := strconv.Atoi(m[2])
+	line, err := strconv.Atoi(m[2])
+	if err != nil {
+		return checkFinding{Message: s, Text: s}
+	}
 	return checkFinding{File: m[1], Line: line, Section: m[3], Message: m[4], Text: s}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -104,4 +105,25 @@ func TestCheckUsageAndMissingFile(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "error: "+missing+": could not find config file "+missing) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
+}
+
+// FuzzParseFinding: any warning text comes back whole in Text, and a
+// parsed line number is what the text says.
+func FuzzParseFinding(f *testing.F) {
+	for _, s := range []string{
+		"/etc/s.conf:3: [supervisord] bogus: unknown option, ignored",
+		"/etc/s.conf:170: [include] files: No file matches via include \"x/*.ini\"",
+		"no position here", "a:b: c", ":1: x", "f:99999999999999999999: m", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := parseFinding(s)
+		if got.Text != s {
+			t.Fatalf("Text %q, want %q", got.Text, s)
+		}
+		if got.Line != 0 && !strings.Contains(s, ":"+strconv.Itoa(got.Line)+": ") {
+			t.Fatalf("line %d not in %q", got.Line, s)
+		}
+	})
 }
