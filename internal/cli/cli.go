@@ -42,6 +42,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 0
 		case "service":
 			return runService(args[0], args[2:], stdout, stderr)
+		case "check":
+			return runCheck(args[0], args[2:], stdout, stderr)
 		case "pidproxy":
 			return runPidproxy(args[2:], stdout, stderr)
 		case "echo_supervisord_conf":

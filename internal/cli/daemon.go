@@ -143,6 +143,10 @@ type daemon struct {
 	stderr io.Writer
 	ready  *os.File
 	lock   *os.File
+	// notify tells systemd (or another manager setting NOTIFY_SOCKET)
+	// how the daemon is doing; nil when nothing listens.
+	notify     *supervisor.SdNotifier
+	notifyNote string // why the watchdog is off, logged at start
 }
 
 // fail reports a start-up error: on stderr, and to the launcher when
@@ -197,6 +201,12 @@ func (d *daemon) run(cfg *config.Config) int {
 		return d.fail("%v", err)
 	}
 	defer d.unlockPidfile(sc.Pidfile)
+	notify, err := supervisor.NewSdNotifierFromEnv()
+	if err != nil {
+		d.notifyNote = fmt.Sprintf("NOTIFY_SOCKET: %v", err)
+	}
+	d.notify = notify
+	defer notify.Close(2 * time.Second)
 
 	for first := true; ; first = false {
 		next, code := d.runOnce(cfg, first, rootWarning, limitNotes)
@@ -244,6 +254,10 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 			log.Warn(w)
 		}
 	}
+	if d.notifyNote != "" {
+		log.Warn(d.notifyNote)
+		d.notifyNote = ""
+	}
 	if !sc.Nocleanup {
 		clearAutoChildLogs(sc.Childlogdir, sc.Identifier, log)
 	}
@@ -272,6 +286,8 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		ReopenLogs:   func() { mainLog.Reopen() },
 		ClearMainLog: mainLog.Clear,
 		Outputs:      outputs,
+		Environ:      supervisor.StripNotifyEnv(os.Environ()),
+		SdNotify:     d.notify,
 	})
 	srv, err := server.New(cfg, sup, log, server.Options{Extra: map[string]http.Handler{
 		"/metrics": metrics.Handler(sup, metrics.Options{}),

@@ -151,7 +151,7 @@ const daemonUsage = `supervisord -- run a set of applications as daemons (compat
 
 Usage: %s [options]
        %s ctl [options] [command [args]]   (the supervisorctl client)
-       %s version | service ... | pidproxy ... | echo_supervisord_conf
+       %s version | check [-c FILE] [--json] | service ... | pidproxy ... | echo_supervisord_conf
 
 Options:
 -c/--configuration FILENAME -- configuration file (searched for when not given)

@@ -370,7 +370,7 @@ func (l *loader) checkSections() {
 		prefix, _, _ := strings.Cut(name, ":")
 		switch {
 		case name == "supervisord":
-			known = append(known, knownSupervisord)
+			known = append(known, knownSupervisord, knownDeploy)
 		case name == "supervisorctl":
 			known = append(known, keySet("serverurl username password prompt history_file cafile"))
 		case name == "include":
@@ -438,6 +438,7 @@ func (l *loader) supervisord(sec *iniSection, s *Supervisord) {
 	s.Nocleanup = typed(l, sc, "nocleanup", n, false, parseBool)
 	s.StripANSI = typed(l, sc, "strip_ansi", n, false, parseBool)
 	l.childlogdir, l.identifier, l.stripANSI = s.Childlogdir, s.Identifier, s.StripANSI
+	l.deployKeys(sc, n, s)
 
 	// The reference expands environment twice: once as every option, once
 	// more with host_node_name available.

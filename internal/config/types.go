@@ -57,6 +57,8 @@ type Supervisord struct {
 	StripANSI       bool
 	Environment     []EnvVar
 	Identifier      string
+	LogFormat       string // LogFormatText (default) or LogFormatJSON
+	ProbesNoAuth    bool   // probes_auth=false: /healthz and /readyz need no credentials
 }
 
 // Level is a Supervisor log level with the reference's numbers: higher is

@@ -21,15 +21,18 @@ import (
 type Handler struct {
 	level  slog.Leveler
 	shared *handlerShared
-	attrs  []byte // preformatted " key=value" pairs from WithAttrs
-	group  string // dotted group prefix from WithGroup, with trailing '.'
+	attrs  []byte      // preformatted " key=value" pairs from WithAttrs
+	group  string      // dotted group prefix from WithGroup, with trailing '.'
+	jattrs []slog.Attr // WithAttrs attributes with qualified keys, for JSON
 }
 
 type handlerShared struct {
-	mu     sync.Mutex // guards buf and writes to outs
-	buf    []byte
-	outs   []io.Writer
-	syslog *SyslogSender
+	mu      sync.Mutex // guards buf and writes to outs
+	buf     []byte
+	outs    []io.Writer
+	syslog  *SyslogSender
+	onError func(error)
+	json    bool // one JSON object per line instead of Supervisor's lines
 }
 
 // NewHandler returns a handler writing to each of outs at or above level.
@@ -51,6 +54,10 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	t := r.Time
 	if t.IsZero() {
 		t = time.Now()
+	}
+	if sh.json {
+		b = appendJSONRecord(b, t, r, h.jattrs, h.group)
+		return sh.writeRecord(b, r)
 	}
 	b = t.AppendFormat(b, "2006-01-02 15:04:05,000")
 	b = append(b, ' ')
@@ -83,6 +90,25 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	return errors.Join(errs...)
 }
 
+// writeRecord writes a formatted JSON record to every output; syslog gets
+// the record as one JSON message (its own header carries the time).
+// Called with sh.mu held.
+func (sh *handlerShared) writeRecord(b []byte, r slog.Record) error {
+	var errs []error
+	for _, w := range sh.outs {
+		if _, err := w.Write(b); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if sh.syslog != nil {
+		sh.syslog.Send(1, levelSeverity(r.Level), "supervisord", 0, b[:len(b)-1])
+	}
+	if cap(b) <= 64<<10 {
+		sh.buf = b
+	}
+	return errors.Join(errs...)
+}
+
 func appendAttr(b []byte, group string, a slog.Attr) []byte {
 	a.Value = a.Value.Resolve()
 	if a.Equal(slog.Attr{}) {
@@ -96,6 +122,9 @@ func appendAttr(b []byte, group string, a slog.Attr) []byte {
 		for _, ga := range a.Value.Group() {
 			b = appendAttr(b, g, ga)
 		}
+		return b
+	}
+	if isTextHidden(a) {
 		return b
 	}
 	b = append(b, ' ')
@@ -125,8 +154,10 @@ func needsQuote(s string) bool {
 func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	h2 := *h
 	h2.attrs = bytes.Clone(h.attrs)
+	h2.jattrs = append([]slog.Attr(nil), h.jattrs...)
 	for _, a := range attrs {
 		h2.attrs = appendAttr(h2.attrs, h.group, a)
+		h2.jattrs = append(h2.jattrs, qualify(h.group, a))
 	}
 	return &h2
 }
@@ -193,6 +224,7 @@ func NewDaemonLog(cfg config.Supervisord, echo io.Writer, o DaemonLogOptions) (*
 	}
 	h := NewHandler(d.level, outs...)
 	h.shared.syslog = d.syslog
+	h.shared.json = cfg.LogFormat == FormatJSON
 	d.logger = slog.New(h)
 	return d, nil
 }

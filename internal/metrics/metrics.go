@@ -19,8 +19,9 @@
 // and adds supervisord_dropped_total (what full queues dropped),
 // supervisord_process_restarts_total,
 // supervisord_process_cpu_seconds_total,
-// supervisord_process_resident_memory_bytes, supervisord_process_healthy
-// and supervisord_processes (a count per state). The daemon's own Go
+// supervisord_process_resident_memory_bytes, supervisord_process_healthy,
+// supervisord_process_oom_kills_total and supervisord_processes (a count
+// per state). The daemon's own Go
 // runtime (go_*) and process (process_*) metrics come from the client
 // library's standard collectors.
 package metrics
@@ -81,7 +82,7 @@ func Handler(src Source, opts Options) http.Handler {
 // collectors.
 func NewRegistry(src Source, opts Options) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(src, opts))
+	reg.MustRegister(NewCollector(src, opts), newOOMCollector(src))
 	if !opts.NoRuntimeMetrics {
 		reg.MustRegister(
 			collectors.NewGoCollector(),

@@ -96,7 +96,7 @@ func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
 		return
 	}
 	if !allowed(from, to) {
-		env.Log(config.LevelCritical, fmt.Sprintf("BUG: %s moved from %s to %s, which the transition table does not allow", p.Config.Name, from, to))
+		p.log(env, config.LevelCritical, fmt.Sprintf("BUG: %s moved from %s to %s, which the transition table does not allow", p.Config.Name, from, to))
 	}
 	p.State = to
 	if to == Backoff {
@@ -112,7 +112,7 @@ func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
 func (p *Proc) Spawn(env Env, now time.Time) error {
 	name := p.Config.Name
 	if p.Pid != 0 {
-		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' already running", name))
+		p.log(env, config.LevelWarn, fmt.Sprintf("process '%s' already running", name))
 		return fmt.Errorf("%w: %s already has pid %d", ErrBadTransition, name, p.Pid)
 	}
 	if err := p.check(EventSpawn); err != nil {
@@ -143,7 +143,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 			return nil
 		}
 		p.SpawnErr = err.Error()
-		env.Log(config.LevelInfo, "spawnerr: "+p.SpawnErr)
+		p.log(env, config.LevelInfo, "spawnerr: "+p.SpawnErr)
 		p.changeState(env, Backoff, true, now)
 		return nil
 	}
@@ -153,7 +153,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 
 func (p *Proc) recordSpawned(env Env, pid int, now time.Time) {
 	p.Pid = pid
-	env.Log(config.LevelInfo, fmt.Sprintf("spawned: '%s' with pid %d", p.Config.Name, pid))
+	p.log(env, config.LevelInfo, fmt.Sprintf("spawned: '%s' with pid %d", p.Config.Name, pid))
 	p.SpawnErr = ""
 	p.Delay = now.Add(p.Config.Startsecs)
 }
@@ -181,7 +181,7 @@ func (p *Proc) SpawnFailed(env Env, msg string, now time.Time) error {
 	p.Hook = false
 	p.Pid = 0
 	p.SpawnErr = msg
-	env.Log(config.LevelInfo, "spawnerr: "+msg)
+	p.log(env, config.LevelInfo, "spawnerr: "+msg)
 	p.changeState(env, Backoff, true, now)
 	return nil
 }
@@ -214,13 +214,13 @@ func (p *Proc) GiveUp(env Env, now time.Time) error {
 func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) error {
 	name := p.Config.Name
 	if p.State == Backoff {
-		env.Log(config.LevelDebug, fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", name))
+		p.log(env, config.LevelDebug, fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", name))
 		p.changeState(env, Stopped, true, now)
 		return nil
 	}
 	if p.Pid == 0 {
 		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", name, SignalName(sig))
-		env.Log(config.LevelDebug, msg)
+		p.log(env, config.LevelDebug, msg)
 		return &reportedError{msg, ErrNotRunning}
 	}
 	// A second kill while STOPPING is the SIGKILL after stopwaitsecs.
@@ -232,7 +232,7 @@ func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) error {
 	if group {
 		asGroup = "process group "
 	}
-	env.Log(config.LevelDebug, fmt.Sprintf("killing %s (pid %d) %swith signal %s", name, p.Pid, asGroup, SignalName(sig)))
+	p.log(env, config.LevelDebug, fmt.Sprintf("killing %s (pid %d) %swith signal %s", name, p.Pid, asGroup, SignalName(sig)))
 	if err := p.check(EventKill); err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (p *Proc) Kill(env Env, sig syscall.Signal, now time.Time) error {
 	p.changeState(env, Stopping, true, now)
 	if err := env.Kill(p.Pid, sig, group); err != nil && err != syscall.ESRCH {
 		msg := fmt.Sprintf("unknown problem killing %s (%d):%v", name, p.Pid, err)
-		env.Log(config.LevelCritical, msg)
+		p.log(env, config.LevelCritical, msg)
 		p.changeState(env, Unknown, true, now)
 		p.Killing = false
 		p.Delay = time.Time{}
@@ -256,16 +256,16 @@ func (p *Proc) Signal(env Env, sig syscall.Signal, now time.Time) error {
 	name := p.Config.Name
 	if p.Pid == 0 {
 		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", name, SignalName(sig))
-		env.Log(config.LevelDebug, msg)
+		p.log(env, config.LevelDebug, msg)
 		return &reportedError{msg, ErrNotRunning}
 	}
-	env.Log(config.LevelDebug, fmt.Sprintf("sending %s (pid %d) sig %s", name, p.Pid, SignalName(sig)))
+	p.log(env, config.LevelDebug, fmt.Sprintf("sending %s (pid %d) sig %s", name, p.Pid, SignalName(sig)))
 	if err := p.check(EventSignal); err != nil {
 		return err
 	}
 	if err := env.Kill(p.Pid, sig, false); err != nil && err != syscall.ESRCH {
 		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", name, p.Pid, err)
-		env.Log(config.LevelCritical, msg)
+		p.log(env, config.LevelCritical, msg)
 		p.changeState(env, Unknown, true, now)
 		return &reportedError{msg, ErrSignalFailed}
 	}
@@ -284,7 +284,7 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 	if !now.Before(p.LastStart) {
 		tooQuickly = now.Sub(p.LastStart) < p.Config.Startsecs
 	} else {
-		env.Log(config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
+		p.log(env, config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
 	}
 	ev := EventExit
 	if tooQuickly && !p.Killing && p.State == Starting {
@@ -305,15 +305,15 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 		msg := fmt.Sprintf("stopped: %s (%s)", name, how)
 		p.changeState(env, Stopped, true, now)
 		if expected {
-			env.Log(config.LevelInfo, msg)
+			p.log(env, config.LevelInfo, msg)
 		} else {
-			env.Log(config.LevelWarn, msg)
+			p.log(env, config.LevelWarn, msg)
 		}
 	case tooQuickly && p.State == Starting:
 		p.HasExit = false
 		p.SpawnErr = "Exited too quickly (process log may have details)"
 		p.changeState(env, Backoff, true, now)
-		env.Log(config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
+		p.log(env, config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
 	default:
 		p.Delay = time.Time{}
 		p.Backoff = 0
@@ -323,11 +323,11 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 		}
 		if expected {
 			p.changeState(env, Exited, true, now)
-			env.Log(config.LevelInfo, fmt.Sprintf("exited: %s (%s; expected)", name, how))
+			p.log(env, config.LevelInfo, fmt.Sprintf("exited: %s (%s; expected)", name, how))
 		} else {
 			p.SpawnErr = fmt.Sprintf("Bad exit code %d", es)
 			p.changeState(env, Exited, false, now)
-			env.Log(config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
+			p.log(env, config.LevelWarn, fmt.Sprintf("exited: %s (%s; not expected)", name, how))
 		}
 	}
 	p.Pid = 0
@@ -367,11 +367,11 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) error {
 	case Backoff:
 		if p.State == Backoff && p.Backoff > c.Startretries {
 			errs = append(errs, p.GiveUp(env, now))
-			env.Log(config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
+			p.log(env, config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
 		}
 	case Stopping:
 		if p.State == Stopping && !p.Delay.IsZero() && !now.Before(p.Delay) {
-			env.Log(config.LevelWarn, fmt.Sprintf("killing '%s' (%d) with SIGKILL", c.Name, p.Pid))
+			p.log(env, config.LevelWarn, fmt.Sprintf("killing '%s' (%d) with SIGKILL", c.Name, p.Pid))
 			errs = append(errs, p.Kill(env, syscall.SIGKILL, now))
 		}
 	}
@@ -387,7 +387,7 @@ func (p *Proc) started(env Env, now time.Time) error {
 	p.Delay = time.Time{}
 	p.Backoff = 0
 	p.changeState(env, Running, true, now)
-	env.Log(config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
+	p.log(env, config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
 	return nil
 }
 
@@ -433,7 +433,7 @@ func (p *Proc) wantsAutorestart() bool {
 // a stop is awaited.
 func (p *Proc) StopReport(env Env, now time.Time) {
 	if p.State == Stopping && now.Sub(p.lastStopReport) > 2*time.Second {
-		env.Log(config.LevelInfo, fmt.Sprintf("waiting for %s to stop", p.Config.Name))
+		p.log(env, config.LevelInfo, fmt.Sprintf("waiting for %s to stop", p.Config.Name))
 		p.lastStopReport = now
 	}
 }

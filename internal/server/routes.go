@@ -25,6 +25,7 @@ func (s *Server) routes() {
 		io.WriteString(w, "OK")
 	})
 	s.mux.HandleFunc("POST /{$}", s.serveRoot)
+	s.probes.register(s.mux)
 	for pattern, h := range s.opts.Extra {
 		s.Handle(pattern, h)
 	}

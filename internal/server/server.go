@@ -54,6 +54,7 @@ type Server struct {
 	hasUI  bool
 	ui     http.Handler // the handler mounted on "/", if any
 	bad    *rateLimiter
+	probes *probes // nil when the backend cannot answer probes
 
 	base   context.Context // cancelled on shutdown to end streams
 	cancel context.CancelFunc
@@ -104,6 +105,7 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 	s := &Server{api: opts.API, logger: logger, opts: opts, mux: http.NewServeMux(),
 		bad: newRateLimiter(10, time.Minute)}
 	s.base, s.cancel = context.WithCancel(context.Background())
+	s.probes = newProbes(cfg, backend)
 	s.routes()
 
 	for _, u := range cfg.UnixServers {
@@ -182,7 +184,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	errs := make(chan error, len(s.listeners))
 	for _, l := range s.listeners {
 		hs := &http.Server{
-			Handler:           s.authenticate(l.auth, s.mux),
+			Handler:           s.probes.bypassAuth(s.authenticate(l.auth, s.mux)),
 			ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 			ReadTimeout:       s.opts.ReadTimeout,
 			WriteTimeout:      s.opts.WriteTimeout,

@@ -78,6 +78,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 		description string
 		stopTimeout time.Duration
 		initName    string
+		watchdog    time.Duration
 	)
 	fs.StringVar(&conf, "c", "", "configuration file (install; made absolute)")
 	fs.StringVar(&conf, "configuration", "", "same as -c")
@@ -86,6 +87,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 	fs.StringVar(&description, "description", "Supervisor process control system", "unit description (install)")
 	fs.StringVar(&initName, "init", "auto", "init system: "+joinInits(", ")+", or auto to detect it")
 	fs.DurationVar(&stopTimeout, "stop-timeout", 90*time.Second, "how long systemd waits for a stop before killing everything (install)")
+	fs.DurationVar(&watchdog, "watchdog", 0, "WatchdogSec= of the unit: systemd restarts a daemon whose loop stops answering for this long (install; 0 = off)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -164,6 +166,7 @@ func Run(args []string, stdout, stderr io.Writer, opts Options) int {
 			Executable:  exe,
 			Config:      conf,
 			StopTimeout: stopTimeout,
+			Watchdog:    watchdog,
 		})
 	case "uninstall":
 		err = m.uninstall()

@@ -158,7 +158,7 @@ func TestInstallWritesUnitThatRuns(t *testing.T) {
 	}
 	keys := unitLines(t, string(data))
 	for k, want := range map[string]string{
-		"Type": "simple", "KillMode": "mixed", "Restart": "on-failure",
+		"Type": "notify", "KillMode": "mixed", "Restart": "on-failure",
 		"WantedBy": "multi-user.target", "TimeoutStopSec": "90",
 		"ExecReload": "/bin/kill -HUP $MAINPID",
 	} {

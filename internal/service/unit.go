@@ -16,6 +16,10 @@ type Unit struct {
 	// StopTimeout is how long systemd lets the daemon stop its children
 	// before it kills everything left (TimeoutStopSec).
 	StopTimeout time.Duration
+	// Watchdog, when > 0, is WatchdogSec=: systemd restarts the service
+	// when the daemon's loop has not pinged for that long (it pings at
+	// half the interval).
+	Watchdog time.Duration
 }
 
 // Argv is the daemon's command line: in the foreground, with the given
@@ -49,8 +53,15 @@ func (u Unit) Systemd() (string, error) {
 	b.WriteString("After=network-online.target\n")
 	b.WriteString("Wants=network-online.target\n")
 	b.WriteString("\n[Service]\n")
-	b.WriteString("Type=simple\n")
+	// The daemon tells systemd when its servers are bound and its
+	// autostart programs launched (READY=1), so units ordered after this
+	// one start when supervision has begun, not when the binary was run.
+	b.WriteString("Type=notify\n")
+	b.WriteString("NotifyAccess=main\n")
 	fmt.Fprintf(&b, "ExecStart=%s\n", exec)
+	if u.Watchdog > 0 {
+		fmt.Fprintf(&b, "WatchdogSec=%dms\n", u.Watchdog.Milliseconds())
+	}
 	b.WriteString("ExecReload=/bin/kill -HUP $MAINPID\n")
 	// SIGTERM to the daemon only: it stops its children itself, in order,
 	// with their own stop signals. Whatever is left when TimeoutStopSec

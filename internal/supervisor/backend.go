@@ -379,6 +379,7 @@ func (s *Supervisor) ReloadConfig() (added, changed, removed []string, err error
 		l.latest = cfg
 		l.s.setLatest(cfg)
 		added, changed, removed = config.Diff(l.activeConfig(), cfg)
+		l.sdReloaded()
 	})
 	if derr != nil {
 		return nil, nil, nil, derr

@@ -57,6 +57,8 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
+
+	sd sdState // what the service manager was told (sdnotify.go)
 }
 
 type group struct {
@@ -225,6 +227,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	ctxDone := ctx.Done()
 	l.now = l.s.opts.Clock.Now()
 	l.publish(events.SupervisorRunningEvent())
+	watchdog := l.sdStart()
+	defer l.sdStop()
 	for {
 		l.now = l.s.opts.Clock.Now()
 		// A state change late in a step can enable a process visited
@@ -236,6 +240,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 				break
 			}
 		}
+		l.sdNotifyStep()
 		if l.stopping && l.shutdownStep() {
 			break
 		}
@@ -268,6 +273,8 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case ev := <-l.watchCh:
 			l.now = l.s.opts.Clock.Now()
 			l.watchFired(ev)
+		case <-watchdog:
+			l.sdWatchdog()
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)

@@ -53,6 +53,9 @@ type Options struct {
 	// Clock is where the loop reads the time and gets its timer; nil
 	// means the wall clock.
 	Clock Clock
+	// SdNotify, when not nil, receives the daemon's state for the service
+	// manager (see sdnotify.go).
+	SdNotify *SdNotifier
 }
 
 // Supervisor runs the processes of one configuration.
