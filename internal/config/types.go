@@ -264,6 +264,14 @@ type Process struct {
 
 	Liveness *Liveness // nil when no liveness_check_* is set
 
+	// Lifecycle options (lifecycle.go); the zero values are the
+	// reference's rules.
+	ShutdownWhen ShutdownWhen
+	Backoff      BackoffKind
+	BackoffMax   time.Duration // cap of the exponential delay (and of an endless linear one)
+	ShowRetry    bool          // backoff= is set: the description tells when the next try comes
+	ReadyWhen    ReadyWhen
+
 	PreStartHook        []string
 	PreStartHookTimeout time.Duration
 	PreStopHook         []string
