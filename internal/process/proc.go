@@ -79,6 +79,8 @@ type Proc struct {
 	// loop reports the command spawned with HookDone.
 	Hook           bool
 	lastStopReport time.Time
+	// Life is the state of the lifecycle options (lifecycle.go).
+	Life Lifecycle
 }
 
 // New returns a process in the STOPPED state.
@@ -97,7 +99,7 @@ func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
 	p.State = to
 	if to == Backoff {
 		p.Backoff++
-		p.Delay = now.Add(time.Duration(p.Backoff) * time.Second)
+		p.Delay = now.Add(p.backoffDelay(env))
 	}
 	env.StateChanged(p, from, expected)
 }
@@ -137,6 +139,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 	p.AdministrativeStop = false
 	p.Hook = false
 	p.LastStart = now
+	p.Life.spawned()
 	p.changeState(env, Starting, true, now)
 
 	pid, err := env.Spawn(p)
@@ -291,6 +294,8 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 	p.Hook = false
 
 	switch {
+	case p.Life.takeNotReady() && !p.AdministrativeStop:
+		p.readinessFailed(env, how, now)
 	case p.Killing:
 		p.Killing = false
 		p.Delay = time.Time{}
@@ -302,7 +307,7 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) {
 		} else {
 			env.Log(config.LevelWarn, msg)
 		}
-	case tooQuickly && p.State == Starting:
+	case (tooQuickly || p.awaitsReadiness()) && p.State == Starting:
 		p.HasExit = false
 		p.SpawnErr = "Exited too quickly (process log may have details)"
 		p.changeState(env, Backoff, true, now)
@@ -345,13 +350,17 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
 				p.Spawn(env, now)
 			}
 		case state == Backoff:
-			if p.Backoff <= c.Startretries && !now.Before(p.Delay) {
+			if !p.retriesExhausted() && !now.Before(p.Delay) {
 				p.Spawn(env, now)
 			}
 		}
 	}
 	switch state {
 	case Starting:
+		if p.awaitsReadiness() {
+			p.readinessDeadline(env, now)
+			break
+		}
 		if p.State == Starting && !p.Hook && now.Sub(p.LastStart) >= c.Startsecs {
 			p.Delay = time.Time{}
 			p.Backoff = 0
@@ -359,7 +368,7 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) {
 			env.Log(config.LevelInfo, fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)", c.Name, int(c.Startsecs/time.Second)))
 		}
 	case Backoff:
-		if p.State == Backoff && p.Backoff > c.Startretries {
+		if p.State == Backoff && p.retriesExhausted() {
 			p.GiveUp(env, now)
 			env.Log(config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
 		}
@@ -381,13 +390,13 @@ func (p *Proc) Deadline(mood Mood) time.Time {
 			return p.LastStop.Add(p.Config.RestartPause)
 		}
 	case Starting:
-		if p.Hook {
+		if p.Hook || p.awaitsReadiness() && p.Config.Startsecs <= 0 {
 			return time.Time{}
 		}
 		return p.LastStart.Add(p.Config.Startsecs)
 	case Backoff:
-		if p.Backoff > p.Config.Startretries {
-			return p.Delay.Add(-time.Duration(p.Backoff) * time.Second) // give up now
+		if p.retriesExhausted() {
+			return p.Delay.Add(-p.Life.BackoffDelay) // give up now
 		}
 		if mood > SupervisorRestarting {
 			return p.Delay
@@ -444,6 +453,7 @@ func (p *Proc) Info(now time.Time) Info {
 	info.StdoutLogfile = streamPath(c.Stdout)
 	info.StderrLogfile = streamPath(c.Stderr)
 	info.Logfile = info.StdoutLogfile
+	p.lifecycleInfo(&info)
 	info.Description = Describe(info)
 	return info
 }
@@ -470,8 +480,9 @@ func streamPath(s config.StreamLog) string {
 // with stop times in local time.
 func Describe(i Info) string { return DescribeIn(i, time.Local) }
 
-// DescribeIn is Describe with stop times shown in loc.
-func DescribeIn(i Info, loc *time.Location) string {
+// describeReference is DescribeIn without the lifecycle additions: the
+// reference's description.
+func describeReference(i Info, loc *time.Location) string {
 	switch i.State {
 	case Running:
 		up := i.Now - i.Start
