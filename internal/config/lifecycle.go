@@ -58,7 +58,7 @@ func (b BackoffKind) String() string {
 // failing program is retried for ever and never becomes FATAL.
 const InfiniteRetries = -1
 
-// DefaultBackoffMax is backoff_max's default.
+// DefaultBackoffMax is backoff_max's default, used when BackoffMax is 0.
 const DefaultBackoffMax = 60 * time.Second
 
 // ReadyKind is what makes a STARTING process RUNNING (ready_when=).
@@ -96,7 +96,7 @@ func (l *loader) lifecycle(sc scope, p *Process, n names) {
 	if v, ok := l.opt(sc, "backoff", n); ok && v.set {
 		p.ShowRetry = true
 	}
-	p.BackoffMax = typed(l, sc, "backoff_max", n, DefaultBackoffMax, parseBackoffMax)
+	p.BackoffMax = typed(l, sc, "backoff_max", n, 0, parseBackoffMax)
 	p.ReadyWhen = typed(l, sc, "ready_when", n, ReadyWhen{}, parseReadyWhen)
 }
 

@@ -10,7 +10,7 @@ func TestLifecycleDefaultsAreTheReference(t *testing.T) {
 	cfg, _ := mustLoad(t, "[supervisord]\n[program:x]\ncommand=/bin/true\n")
 	p := proc(t, cfg, "x", "x")
 	if p.ShutdownWhen != ShutdownNever || p.Backoff != BackoffLinear || p.ShowRetry ||
-		p.BackoffMax != DefaultBackoffMax || p.ReadyWhen.Kind != ReadyStartsecs || p.ReadyWhen.Check != nil || p.Startretries != 3 {
+		p.BackoffMax != 0 || p.ReadyWhen.Kind != ReadyStartsecs || p.ReadyWhen.Check != nil || p.Startretries != 3 {
 		t.Fatalf("defaults: %+v", p)
 	}
 }

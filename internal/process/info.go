@@ -23,8 +23,8 @@ type Info struct {
 
 	// NotifyStatus is the last STATUS= a ready_when=notify process sent.
 	NotifyStatus string
-	// RetryAt is when the next start is tried in BACKOFF (Unix seconds,
-	// rounded up), set only when the backoff option is; 0 otherwise.
+	// RetryAt is when the next start is tried in BACKOFF (Unix seconds),
+	// set only when the backoff option is; 0 otherwise.
 	RetryAt int64
 
 	// Usage is what the process's whole tree uses; the zero value when it

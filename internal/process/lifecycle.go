@@ -50,10 +50,14 @@ const backoffJitter = 0.2
 func (p *Proc) backoffDelay(env Env) time.Duration {
 	c := p.Config
 	n := p.Backoff
+	limit := c.BackoffMax
+	if limit <= 0 {
+		limit = config.DefaultBackoffMax
+	}
 	var d time.Duration
 	switch c.Backoff {
 	case config.BackoffExponential:
-		d = c.BackoffMax
+		d = limit
 		if n-1 < 32 && time.Second<<(n-1) < d {
 			d = time.Second << (n - 1)
 		}
@@ -64,8 +68,8 @@ func (p *Proc) backoffDelay(env Env) time.Duration {
 		}
 	default:
 		d = time.Duration(n) * time.Second
-		if c.Startretries == config.InfiniteRetries && c.BackoffMax > 0 && d > c.BackoffMax {
-			d = c.BackoffMax
+		if c.Startretries == config.InfiniteRetries && d > limit {
+			d = limit
 		}
 	}
 	p.Life.BackoffDelay = d
@@ -133,17 +137,19 @@ func (p *Proc) MarkReady(env Env, how string, now time.Time) error {
 	return nil
 }
 
+// RestartComing reports whether autorestart will start the process again
+// after its last exit.
+func (p *Proc) RestartComing() bool { return p.wantsAutorestart() }
+
 // lifecycleInfo adds what the lifecycle options show to a row.
 func (p *Proc) lifecycleInfo(info *Info) {
 	if p.Pid != 0 && p.State.IsSignallable() {
 		info.NotifyStatus = p.Life.NotifyStatus
 	}
 	if p.State == Backoff && p.Config.ShowRetry && !p.retriesExhausted() && !p.Delay.IsZero() {
-		at := p.Delay.Unix()
-		if p.Delay.After(time.Unix(at, 0)) {
-			at++
-		}
-		info.RetryAt = at
+		// Both this and the row's Now are whole seconds rounded down,
+		// so the difference is the remaining time to within a second.
+		info.RetryAt = p.Delay.Unix()
 	}
 }
 

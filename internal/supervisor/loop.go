@@ -55,6 +55,7 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
+	life     lifeState
 }
 
 type group struct {
@@ -88,6 +89,7 @@ type proc struct {
 	probe        health.Probe
 	checkerSince time.Time
 	health       health.Status
+	life         procLife
 }
 
 type waitKind int
@@ -122,6 +124,7 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 		healthCh: make(chan health.Transition, 64),
 		watchCh:  make(chan watch.Event, 64),
 	}
+	l.life.readyCh = make(chan health.Transition, 64)
 	l.now = time.Now()
 	for _, gc := range cfg.Groups {
 		l.addGroup(gc)
@@ -262,6 +265,12 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case ev := <-l.watchCh:
 			l.now = time.Now()
 			l.watchFired(ev)
+		case m := <-l.life.notifyCh:
+			l.now = time.Now()
+			l.notified(m)
+		case t := <-l.life.readyCh:
+			l.now = time.Now()
+			l.readyChecked(t)
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -369,6 +378,7 @@ func (l *loop) reap() {
 			p.io = nil
 		}
 		l.releaseSocket(p)
+		p.noteExit(e.Status)
 		if p.Hook {
 			l.preStartHookExited(p, code, how)
 		} else {
@@ -535,6 +545,7 @@ func (l *loop) finish() {
 	for _, sock := range l.sockets {
 		sock.Close()
 	}
+	l.closeLifecycle()
 	l.s.state.Store(int32(process.SupervisorShutdown))
 	if l.mood == process.SupervisorRestarting {
 		l.s.state.Store(int32(process.SupervisorRestarting))
@@ -557,6 +568,7 @@ func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool)
 	}
 	l.stateEvent(p, from, expected)
 	l.livenessChanged(p, from)
+	l.lifecycleChanged(p, from)
 	if len(p.waiters) == 0 {
 		return
 	}

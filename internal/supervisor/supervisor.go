@@ -49,6 +49,9 @@ type Options struct {
 	// Outputs are the daemon-wide console and syslog destinations that
 	// child streams share. Nil means the daemon's own stdout and stderr.
 	Outputs *logfile.Outputs
+	// Jitter is the source of backoff=exponential's jitter, in [-1, 1];
+	// nil means uniformly random. Tests set it to make delays exact.
+	Jitter func() float64
 }
 
 // Supervisor runs the processes of one configuration.
