@@ -324,3 +324,16 @@ func TestNotifyGarbageAndFloodDoNotStallTheLoop(t *testing.T) {
 		t.Fatalf("garbage logged %d times, want once:\n%s", n, strings.Join(h.log.snapshot(), "\n"))
 	}
 }
+
+func TestNotifyWithSystemdNotify(t *testing.T) {
+	bin, err := exec.LookPath("systemd-notify")
+	if err != nil {
+		t.Skip("systemd-notify is not installed")
+	}
+	h := start(t, prog("svc", fmt.Sprintf("sleep 0.3; %s --ready --status='up and serving'; exec sleep 30", bin), func(p *config.Process) {
+		p.Startsecs = 10 * time.Second
+		p.ReadyWhen = config.ReadyWhen{Kind: config.ReadyNotify, Text: "notify"}
+	}))
+	h.log.waitFor(t, "success: svc entered RUNNING state, process reported ready (READY=1)", 1, 9*time.Second)
+	h.waitInfo("svc", func(i process.Info) bool { return strings.HasSuffix(i.Description, "; up and serving") }, 5*time.Second)
+}
