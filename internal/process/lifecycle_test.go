@@ -225,3 +225,24 @@ func TestNotifyNoDeadlineWithZeroStartsecs(t *testing.T) {
 		t.Fatalf("state %s deadline %v", p.State, p.Deadline(SupervisorRunning))
 	}
 }
+
+func TestMarkReadyRefusedOutsideStarting(t *testing.T) {
+	r := &recorder{}
+	p := newProc(func(c *config.Process) { c.ReadyWhen = config.ReadyWhen{Kind: config.ReadyNotify} })
+	if err := p.MarkReady(r, "ready", at(0)); err == nil || p.State != Stopped {
+		t.Fatalf("MarkReady while STOPPED: %v, %s", err, p.State)
+	}
+	p.Transition(r, SupervisorRunning, at(0))
+	p.Hook = true // the pre_start_hook, not the command, is running
+	if err := p.MarkReady(r, "ready", at(1)); err == nil || p.State != Starting {
+		t.Fatalf("MarkReady during the hook: %v, %s", err, p.State)
+	}
+	p.HookDone(r, 9, at(2))
+	if err := p.MarkReady(r, "ready", at(3)); err != nil || p.State != Running {
+		t.Fatalf("MarkReady after the hook: %v, %s", err, p.State)
+	}
+	p.Stop(r, at(4))
+	if err := p.MarkReady(r, "ready", at(5)); err == nil || p.State != Stopping {
+		t.Fatalf("MarkReady while STOPPING: %v, %s", err, p.State)
+	}
+}
