@@ -24,7 +24,8 @@ const defaultWaitTimeout = 30 * time.Second
 const waitPoll = 100 * time.Millisecond
 
 // doWait returns once the named processes (default: every process that
-// starts by itself) are RUNNING, which with ready_when means ready. It is
+// starts by itself) are RUNNING, which with ready_when means ready (and,
+// with a liveness check, healthy). It is
 // for entrypoints and CI: "wait until the stack is up". A daemon that is
 // not answering yet is waited for too; a process that is FATAL ends the
 // wait at once, since nothing will bring it up by itself.
@@ -99,6 +100,12 @@ func (c *controller) waitOnce(ctx context.Context, names []string) (done bool, l
 		name := makeNamespec(strField(info, "group"), strField(info, "name"))
 		switch intField(info, "state") {
 		case stateRunning:
+			// With a liveness check, ready also means healthy, as for
+			// depends_on.
+			h, ok := info["health"].(string)
+			if ok && h != "healthy" {
+				lag = append(lag, fmt.Sprintf("%s (RUNNING, %s)", name, h))
+			}
 			continue
 		case stateFatal:
 			c.outputf("%s is FATAL: %s", name, strField(info, "description"))

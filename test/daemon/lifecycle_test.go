@@ -312,3 +312,17 @@ func TestLifecycleConfigErrorsNameFileAndLine(t *testing.T) {
 		}
 	}
 }
+
+func TestCtlWaitWantsHealthyWithALivenessCheck(t *testing.T) {
+	d := start(t, `[program:svc]
+command=sleep 60
+startsecs=0
+liveness_check_script=tcp://127.0.0.1:1
+liveness_check_period=5
+liveness_check_failure_action=none
+`)
+	d.waitLog("success: svc entered RUNNING state", 1, 10*time.Second)
+	if out, code := d.ctl("wait", "--timeout", "1s", "svc"); code != 1 || out != "timed out after 1s waiting for: svc (RUNNING, unknown)\n" {
+		t.Fatalf("wait: %d %q", code, out)
+	}
+}
