@@ -141,18 +141,20 @@ func TestExponentialBackoffSpawnIntervals(t *testing.T) {
 			p.Backoff, p.BackoffMax, p.ShowRetry = config.BackoffExponential, 4*time.Second, true
 		}))
 	h.log.waitFor(t, "gave up: flap", 1, 40*time.Second)
-	// The daemon's own records of each spawn, not the test's clock.
-	spawns := h.log.timesOf("spawned: 'flap'")
+	// The daemon's own records of each exit and spawn, not the test's
+	// clock. The delay runs from a failure to the next spawn; the spawn
+	// intervals add the child's own short life to it.
+	spawns, exits := h.log.timesOf("spawned: 'flap'"), h.log.timesOf("exited: flap")
 	want := []float64{1, 2, 4, 4, 4}
-	if len(spawns) != len(want)+1 {
-		t.Fatalf("%d spawns, want %d", len(spawns), len(want)+1)
+	if len(spawns) != len(want)+1 || len(exits) != len(want)+1 {
+		t.Fatalf("%d spawns, %d exits, want %d", len(spawns), len(exits), len(want)+1)
 	}
 	var got []string
 	for i, w := range want {
-		d := spawns[i+1].Sub(spawns[i]).Seconds()
-		got = append(got, fmt.Sprintf("%.3f", d))
+		d := spawns[i+1].Sub(exits[i]).Seconds()
+		got = append(got, fmt.Sprintf("%.3f", spawns[i+1].Sub(spawns[i]).Seconds()))
 		if d < w*0.75 || d > w*1.25 {
-			t.Errorf("interval %d = %.3fs, want %v s ±25%%", i+1, d, w)
+			t.Errorf("retry %d came %.3fs after the failure, want %v s ±25%%", i+1, d, w)
 		}
 	}
 	t.Logf("spawn intervals (s): %s", strings.Join(got, " "))
