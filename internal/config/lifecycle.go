@@ -176,7 +176,7 @@ func parseReadyWhen(s string) (ReadyWhen, error) {
 			cmd = t[len("script:"):]
 		}
 		args, err := commandParser(cmd)
-		if err != nil || len(args) == 0 {
+		if err != nil || len(args) == 0 || args[0] == "" {
 			return ReadyWhen{}, fmt.Errorf("invalid ready_when %q (cannot parse the command)", s)
 		}
 		check.Kind, check.Target, check.Args = "script", args[0], args[1:]
