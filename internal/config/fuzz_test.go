@@ -21,6 +21,7 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add("[supervisord]\n[program:x]\ncommand=%(here\nnumprocs=3\nprocess_name=%(process_num)*d\n[include]\nfiles=*.conf\n")
 	f.Add("[supervisord]\nenvironment=A='x,B=\"y\n  z\n[fcgi-program:f]\nsocket=unix:///tmp/%(program_name)s\ncommand=f\n")
 	f.Add("[supervisord]\n[program:a]\ncommand=a\n[program:b\n[program:c]]\nprogram:d]\n[program:e] x\n[inet_http_server]\nport=1\ncertfile=c.pem\nreadonly_username=v\n")
+	f.Add("[supervisord]\n[program:x]\ncommand=x\nshutdown_when=fatal\nbackoff=exponential\nbackoff_max=1m\nstartretries=infinite\nready_when=tcp://127.0.0.1:80\n")
 	dir := f.TempDir() // fuzz calls run one at a time within a process
 	f.Fuzz(func(t *testing.T, text string) {
 		path := filepath.Join(dir, "supervisord.conf")

@@ -349,7 +349,8 @@ liveness_check_script liveness_check_http_method liveness_check_http_headers liv
 liveness_check_key_file liveness_check_cert_file liveness_check_ca_file liveness_check_initial_delay
 liveness_check_period liveness_check_timeout liveness_check_success_threshold liveness_check_failure_threshold
 liveness_check_success_action liveness_check_failure_action
-pre_start_hook pre_start_hook_timeout pre_stop_hook pre_stop_hook_timeout log_line_prefix`)
+pre_start_hook pre_start_hook_timeout pre_stop_hook pre_stop_hook_timeout log_line_prefix
+shutdown_when backoff backoff_max ready_when`)
 
 var knownListener = keySet("buffer_size events result_handler")
 var knownFcgi = keySet("socket socket_backlog socket_owner socket_mode")

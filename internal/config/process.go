@@ -38,7 +38,7 @@ func (l *loader) processes(sec *iniSection, groupName string, kind GroupKind) []
 	autostart := typed(l, sc, "autostart", common, true, parseBool)
 	autorestart := typed(l, sc, "autorestart", common, RestartUnexpected, parseAutoRestart)
 	startsecs := typed(l, sc, "startsecs", common, time.Second, secondsParser)
-	startretries := typed(l, sc, "startretries", common, 3, parseInt)
+	startretries := typed(l, sc, "startretries", common, 3, parseStartRetries)
 	stopsignal := typed(l, sc, "stopsignal", common, 15, parseSignal)
 	stopwait := typed(l, sc, "stopwaitsecs", common, 10*time.Second, secondsParser)
 	stopasgroup := typed(l, sc, "stopasgroup", common, false, parseBool)

@@ -271,6 +271,15 @@ type Process struct {
 
 	Liveness *Liveness // nil when no liveness_check_* is set
 
+	// Lifecycle options (lifecycle.go); the zero values are the
+	// reference's rules.
+	// (omitzero keeps the golden dumps of configs without them as they were.)
+	ShutdownWhen ShutdownWhen  `json:",omitzero"`
+	Backoff      BackoffKind   `json:",omitzero"`
+	BackoffMax   time.Duration `json:",omitzero"` // cap of the exponential delay (and of an endless linear one); 0: 60 s
+	ShowRetry    bool          `json:",omitzero"` // backoff= is set: the description tells when the next try comes
+	ReadyWhen    ReadyWhen     `json:",omitzero"`
+
 	PreStartHook        []string
 	PreStartHookTimeout time.Duration
 	PreStopHook         []string

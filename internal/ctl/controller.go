@@ -98,6 +98,7 @@ func newController(opts *options, stdin io.Reader, stdout, stderr io.Writer, env
 		"status": (*controller).doStatus, "stop": (*controller).doStop,
 		"tail": (*controller).doTail, "update": (*controller).doUpdate,
 		"version": (*controller).doVersion,
+		"wait":    (*controller).doWait,
 	}
 	return c
 }

@@ -26,6 +26,8 @@ var helpTexts = map[string]string{
 	"update":   "update\t\t\tRe-read the config, add and remove as needed, restarting what changed\nupdate all\t\tRe-read the config, add and remove as needed, restarting what changed\nupdate <gname> [...]\tUpdate only these groups",
 	"version":  "version\t\t\tShow the version of the remote supervisord",
 	"help":     "help\t\tList the available actions\nhelp <action>\tShow help for <action>",
+	// Not in topicOrder, so that "help" lists what the reference lists.
+	"wait": "wait [--timeout 30s]\t\tWait until every autostart process is RUNNING (and ready)\nwait [--timeout 30s] <name> [...]\tWait for these processes or groups\n\t\t\t\tExit 1 with the laggards on timeout, or at once when one is FATAL",
 }
 
 // topicOrder is the list "help" prints: every action but help itself.

@@ -21,6 +21,12 @@ type Info struct {
 	// "unknown"); sent as an extra field only when a check is configured.
 	Health string
 
+	// NotifyStatus is the last STATUS= a ready_when=notify process sent.
+	NotifyStatus string
+	// RetryAt is when the next start is tried in BACKOFF (Unix seconds),
+	// set only when the backoff option is; 0 otherwise.
+	RetryAt int64
+
 	// Usage is what the process's whole tree uses; the zero value when it
 	// is not measured (no containment and no other source).
 	Usage Usage

@@ -80,6 +80,8 @@ type Proc struct {
 	// loop reports the command spawned with HookDone.
 	Hook           bool
 	lastStopReport time.Time
+	// Life is the state of the lifecycle options (lifecycle.go).
+	Life Lifecycle
 }
 
 // New returns a process in the STOPPED state.
@@ -101,7 +103,7 @@ func (p *Proc) changeState(env Env, to State, expected bool, now time.Time) {
 	p.State = to
 	if to == Backoff {
 		p.Backoff++
-		p.Delay = now.Add(time.Duration(p.Backoff) * time.Second)
+		p.Delay = now.Add(p.backoffDelay(env))
 	}
 	env.StateChanged(p, from, expected)
 }
@@ -126,6 +128,7 @@ func (p *Proc) Spawn(env Env, now time.Time) error {
 	p.AdministrativeStop = false
 	p.Hook = false
 	p.LastStart = now
+	p.Life.spawned()
 	p.changeState(env, Starting, true, now)
 
 	pid, err := env.Spawn(p)
@@ -287,7 +290,10 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 		p.log(env, config.LevelWarn, fmt.Sprintf("process '%s' (%d) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly", name, p.Pid))
 	}
 	ev := EventExit
-	if tooQuickly && !p.Killing && p.State == Starting {
+	switch {
+	case p.Life.notReady && !p.AdministrativeStop:
+		ev = EventNotReadyExit
+	case (tooQuickly || p.awaitsReadiness()) && !p.Killing && p.State == Starting:
 		ev = EventExitEarly
 	}
 	if err := p.check(ev); err != nil {
@@ -298,6 +304,10 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 	p.Hook = false
 
 	switch {
+	case p.Life.takeNotReady() && !p.AdministrativeStop:
+		if err := p.readinessFailed(env, how, now); err != nil {
+			return err
+		}
 	case p.Killing:
 		p.Killing = false
 		p.Delay = time.Time{}
@@ -309,7 +319,7 @@ func (p *Proc) Exited(env Env, es int, how string, now time.Time) error {
 		} else {
 			p.log(env, config.LevelWarn, msg)
 		}
-	case tooQuickly && p.State == Starting:
+	case (tooQuickly || p.awaitsReadiness()) && p.State == Starting:
 		p.HasExit = false
 		p.SpawnErr = "Exited too quickly (process log may have details)"
 		p.changeState(env, Backoff, true, now)
@@ -354,18 +364,22 @@ func (p *Proc) Transition(env Env, mood Mood, now time.Time) error {
 				errs = append(errs, p.Spawn(env, now))
 			}
 		case state == Backoff:
-			if p.Backoff <= c.Startretries && !now.Before(p.Delay) {
+			if !p.retriesExhausted() && !now.Before(p.Delay) {
 				errs = append(errs, p.Spawn(env, now))
 			}
 		}
 	}
 	switch state {
 	case Starting:
+		if p.awaitsReadiness() {
+			errs = append(errs, p.readinessDeadline(env, now))
+			break
+		}
 		if p.State == Starting && !p.Hook && now.Sub(p.LastStart) >= c.Startsecs {
 			errs = append(errs, p.started(env, now))
 		}
 	case Backoff:
-		if p.State == Backoff && p.Backoff > c.Startretries {
+		if p.State == Backoff && p.retriesExhausted() {
 			errs = append(errs, p.GiveUp(env, now))
 			p.log(env, config.LevelInfo, fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", c.Name))
 		}
@@ -401,13 +415,13 @@ func (p *Proc) Deadline(mood Mood) time.Time {
 			return p.LastStop.Add(p.Config.RestartPause)
 		}
 	case Starting:
-		if p.Hook {
+		if p.Hook || p.awaitsReadiness() && p.Config.Startsecs <= 0 {
 			return time.Time{}
 		}
 		return p.LastStart.Add(p.Config.Startsecs)
 	case Backoff:
-		if p.Backoff > p.Config.Startretries {
-			return p.Delay.Add(-time.Duration(p.Backoff) * time.Second) // give up now
+		if p.retriesExhausted() {
+			return p.Delay.Add(-p.Life.BackoffDelay) // give up now
 		}
 		if mood > SupervisorRestarting {
 			return p.Delay
@@ -464,6 +478,7 @@ func (p *Proc) Info(now time.Time) Info {
 	info.StdoutLogfile = streamPath(c.Stdout)
 	info.StderrLogfile = streamPath(c.Stderr)
 	info.Logfile = info.StdoutLogfile
+	p.lifecycleInfo(&info)
 	info.Description = Describe(info)
 	return info
 }
@@ -501,8 +516,9 @@ func streamPath(s config.StreamLog) string {
 // with stop times in local time.
 func Describe(i Info) string { return DescribeIn(i, time.Local) }
 
-// DescribeIn is Describe with stop times shown in loc.
-func DescribeIn(i Info, loc *time.Location) string {
+// describeReference is DescribeIn without the lifecycle additions: the
+// reference's description.
+func describeReference(i Info, loc *time.Location) string {
 	switch i.State {
 	case Running:
 		up := i.Now - i.Start

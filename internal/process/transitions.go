@@ -40,6 +40,12 @@ const (
 	// EventGiveUp is BACKOFF running out of retries (or a stop while in
 	// BACKOFF during shutdown).
 	EventGiveUp
+	// EventReady is the process's own report of readiness (ready_when=
+	// notify or a check) while STARTING.
+	EventReady
+	// EventNotReadyExit is the exit of a process that was stopped for
+	// missing its readiness deadline: a failed start.
+	EventNotReadyExit
 
 	numEvents = iota
 )
@@ -47,6 +53,7 @@ const (
 var eventNames = [numEvents]string{
 	"spawn", "spawn failed", "hook done", "started", "exit early", "exit",
 	"kill", "signal", "kill failed", "signal failed", "give up",
+	"ready", "not-ready exit",
 }
 
 func (e Event) String() string {
@@ -73,6 +80,7 @@ var transitions = map[State]map[Event]State{
 		EventExit:         Exited, // by way of RUNNING, as in the reference
 		EventKill:         Stopping,
 		EventSignalFailed: Unknown,
+		EventReady:        Running,
 	},
 	Running: {
 		EventExit:         Exited,
@@ -91,6 +99,7 @@ var transitions = map[State]map[Event]State{
 		EventSignal:       Stopping,
 		EventKillFailed:   Unknown,
 		EventSignalFailed: Unknown,
+		EventNotReadyExit: Backoff,
 	},
 	Exited:  {EventSpawn: Starting},
 	Fatal:   {EventSpawn: Starting},

@@ -65,6 +65,11 @@ var firings = map[Event]firing{
 		return p.Signal(r, syscall.SIGHUP, at(10))
 	}, then: EventSignalFailed, thenIn: []State{Starting, Running, Stopping}},
 	EventGiveUp: {fire: func(p *Proc, r *recorder) error { return p.GiveUp(r, at(10)) }},
+	EventReady:  {fire: func(p *Proc, r *recorder) error { return p.MarkReady(r, "ready", at(10)) }},
+	EventNotReadyExit: {
+		prepare: func(p *Proc) { p.Life.notReady = true },
+		fire:    func(p *Proc, r *recorder) error { return p.Exited(r, 0, "exit status 0", at(10)) },
+	},
 }
 
 // firstEvent is the event a firing's method performs first: the failing

@@ -49,12 +49,14 @@ func (l *loop) preStartHookExited(p *proc, code int, how string) {
 		var cf *process.ChildFailure
 		if errors.As(err, &cf) && cf.Pid > 0 {
 			l.stepDone(p.HookDone(l, cf.Pid, l.now))
+			l.commandStarted(p)
 			return
 		}
 		l.stepDone(p.SpawnFailed(l, err.Error(), l.now))
 		return
 	}
 	l.stepDone(p.HookDone(l, pid, l.now))
+	l.commandStarted(p)
 }
 
 // stopProc stops p, running its pre_stop_hook first when it has one: the

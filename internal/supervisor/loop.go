@@ -57,6 +57,7 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
+	life     lifeState
 
 	sd sdState // what the service manager was told (sdnotify.go)
 }
@@ -93,6 +94,7 @@ type proc struct {
 	probe        health.Probe
 	checkerSince time.Time
 	health       health.Status
+	life         procLife
 }
 
 type waitKind int
@@ -127,6 +129,7 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 		healthCh: make(chan health.Transition, 64),
 		watchCh:  make(chan watch.Event, 64),
 	}
+	l.life.readyCh = make(chan health.Transition, 64)
 	l.now = l.s.opts.Clock.Now()
 	for _, gc := range cfg.Groups {
 		l.addGroup(gc)
@@ -275,6 +278,12 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 			l.watchFired(ev)
 		case <-watchdog:
 			l.sdWatchdog()
+		case m := <-l.life.notifyCh:
+			l.now = l.s.opts.Clock.Now()
+			l.notified(m)
+		case t := <-l.life.readyCh:
+			l.now = l.s.opts.Clock.Now()
+			l.readyChecked(t)
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -382,6 +391,7 @@ func (l *loop) reap() {
 			p.io = nil
 		}
 		l.releaseSocket(p)
+		p.noteExit(e.Status)
 		if p.Hook {
 			l.preStartHookExited(p, code, how)
 		} else {
@@ -534,6 +544,7 @@ func (l *loop) finish() {
 	for _, sock := range l.sockets {
 		sock.Close()
 	}
+	l.closeLifecycle()
 	l.s.state.Store(int32(process.SupervisorShutdown))
 	if l.mood == process.SupervisorRestarting {
 		l.s.state.Store(int32(process.SupervisorRestarting))
@@ -556,6 +567,7 @@ func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool)
 	}
 	l.stateEvent(p, from, expected)
 	l.livenessChanged(p, from)
+	l.lifecycleChanged(p, from)
 	if len(p.waiters) == 0 {
 		return
 	}

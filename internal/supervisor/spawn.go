@@ -170,7 +170,7 @@ func (l *loop) processEnv(c *config.Process) []string {
 	for _, kv := range c.Environment {
 		env = setEnv(env, kv.Key, kv.Value)
 	}
-	return env
+	return l.notifyEnv(c, env)
 }
 
 // Kill implements process.Env.

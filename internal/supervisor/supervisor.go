@@ -56,6 +56,9 @@ type Options struct {
 	// SdNotify, when not nil, receives the daemon's state for the service
 	// manager (see sdnotify.go).
 	SdNotify *SdNotifier
+	// Jitter is the source of backoff=exponential's jitter, in [-1, 1];
+	// nil means uniformly random. Tests set it to make delays exact.
+	Jitter func() float64
 }
 
 // Supervisor runs the processes of one configuration.

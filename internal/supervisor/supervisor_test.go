@@ -25,6 +25,7 @@ type logRecorder struct {
 	mu    sync.Mutex
 	cond  *sync.Cond
 	lines []string
+	times []time.Time // when each line was logged
 }
 
 func newLogRecorder() *logRecorder {
@@ -39,6 +40,7 @@ func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
 func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	r.lines = append(r.lines, rec.Message)
+	r.times = append(r.times, rec.Time)
 	r.mu.Unlock()
 	r.cond.Broadcast()
 	return nil
@@ -124,6 +126,12 @@ func prog(name, cmd string, mods ...func(*config.Process)) *config.Group {
 
 func start(t *testing.T, groups ...*config.Group) *harness {
 	t.Helper()
+	return startWith(t, nil, groups...)
+}
+
+// startWith is start with mod applied to the supervisor's options.
+func startWith(t *testing.T, mod func(*Options), groups ...*config.Group) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	for _, g := range groups {
 		for _, p := range g.Processes {
@@ -134,7 +142,11 @@ func start(t *testing.T, groups ...*config.Group) *harness {
 	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: groups}
 	cfg.Supervisord.Identifier = "supervisor"
 	rec := newLogRecorder()
-	sup := New(cfg, Options{Logger: slog.New(rec), Reload: func() (*config.Config, error) { return cfg, nil }})
+	opts := Options{Logger: slog.New(rec), Reload: func() (*config.Config, error) { return cfg, nil }}
+	if mod != nil {
+		mod(&opts)
+	}
+	sup := New(cfg, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, sup: sup, log: rec, dir: dir, res: make(chan Result, 1), stop: cancel}
 	go func() { h.res <- sup.Run(ctx) }()
