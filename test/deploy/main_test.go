@@ -176,11 +176,11 @@ func (d *daemon) waitFor(what string, timeout time.Duration, cond func() bool) {
 	for !cond() {
 		select {
 		case <-d.done:
-			d.t.Fatalf("daemon exited waiting for %s; output:\n%s\nlog:\n%s", what, d.out, d.log())
+			d.t.Fatalf("daemon exited waiting for %s; output:\n%s\nlog:\n%s", what, tail(d.out.String()), tail(d.log()))
 		default:
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("timed out waiting for %s; log:\n%s", what, d.log())
+			d.t.Fatalf("timed out waiting for %s; log:\n%s", what, tail(d.log()))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -207,4 +207,13 @@ func (d *daemon) get(method, path string, auth ...string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// tail is the end of a log, enough to see why a wait failed.
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > 40 {
+		lines = append([]string{"..."}, lines[len(lines)-40:]...)
+	}
+	return strings.Join(lines, "\n")
 }
