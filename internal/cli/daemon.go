@@ -147,6 +147,9 @@ type daemon struct {
 	// how the daemon is doing; nil when nothing listens.
 	notify     *supervisor.SdNotifier
 	notifyNote string // why the watchdog is off, logged at start
+	// handoff keeps the HTTP sockets open from one generation to the
+	// next across a restart.
+	handoff *server.Handoff
 }
 
 // fail reports a start-up error: on stderr, and to the launcher when
@@ -289,7 +292,9 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		Environ:      supervisor.StripNotifyEnv(os.Environ()),
 		SdNotify:     d.notify,
 	})
-	srv, err := server.New(cfg, sup, log, server.Options{Extra: map[string]http.Handler{
+	inherit := d.handoff
+	d.handoff = nil
+	srv, err := server.New(cfg, sup, log, server.Options{Inherit: inherit, Extra: map[string]http.Handler{
 		"/metrics": metrics.Handler(sup, metrics.Options{}),
 		"/":        web.Handler(sup, web.Options{Version: Version}),
 	}})
@@ -318,9 +323,18 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 	}
 
 	res := sup.Run(ctx)
+	if res.Restart {
+		// Finish the requests in progress and keep the sockets open for
+		// the next generation.
+		srv.KeepListeners()
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		srv.Shutdown(sctx)
+		cancel()
+	}
 	stopServing()
 	srv.Close()
 	<-served
+	d.handoff = srv.Handoff()
 	if res.Restart {
 		log.Info("restarting supervisord")
 		return res.Next, 0

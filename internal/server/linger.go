@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,15 +27,49 @@ const (
 type lingerListener struct {
 	net.Listener
 	slots chan struct{}
+
+	// For a handoff (see KeepListeners): keep set, pause stops Accept
+	// with a deadline in the past and parks it until Close releases it,
+	// leaving the socket open.
+	keep     *atomic.Bool
+	parked   atomic.Bool
+	released chan struct{}
+	release  sync.Once
 }
 
-func newLingerListener(ln net.Listener) *lingerListener {
-	return &lingerListener{Listener: ln, slots: make(chan struct{}, lingerMax)}
+func newLingerListener(ln net.Listener, keep *atomic.Bool) *lingerListener {
+	return &lingerListener{Listener: ln, slots: make(chan struct{}, lingerMax), keep: keep,
+		released: make(chan struct{})}
+}
+
+func (l *lingerListener) pause() {
+	if d, ok := l.Listener.(interface{ SetDeadline(time.Time) error }); ok {
+		d.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// Close closes the socket, or, when it is to be handed to the next
+// server, releases a parked Accept and leaves the socket open.
+func (l *lingerListener) Close() error {
+	if l.keep != nil && l.keep.Load() {
+		l.pause()
+		l.release.Do(func() { close(l.released) })
+		return nil
+	}
+	return l.Listener.Close()
 }
 
 func (l *lingerListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
+		if l.keep != nil && l.keep.Load() {
+			// The server calls Accept again only once the connection
+			// accepted before is tracked, so a parked listener means
+			// every accepted connection is known.
+			l.parked.Store(true)
+			<-l.released
+			return nil, net.ErrClosed
+		}
 		return nil, err
 	}
 	return &lingerConn{Conn: c, slots: l.slots}, nil

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -156,7 +157,10 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, path string) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc.Flush()
-	if err := logfile.Follow(r.Context(), path, 1024, &flushWriter{w: w, rc: rc}); err != nil && r.Context().Err() == nil {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.streams, cancel)()
+	if err := logfile.Follow(ctx, path, 1024, &flushWriter{w: w, rc: rc}); err != nil && ctx.Err() == nil {
 		s.logLimited("log tail of " + path + " ended: " + err.Error())
 	}
 }

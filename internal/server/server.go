@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"supervisord/internal/config"
@@ -43,6 +44,9 @@ type Options struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// MaxHeaderBytes bounds request headers; default 64 KiB.
 	MaxHeaderBytes int
+	// Inherit are the sockets of the server this one replaces (see
+	// Handoff): those on the same paths and addresses are used again.
+	Inherit *Handoff
 }
 
 // Server is a set of HTTP listeners serving the control API.
@@ -58,16 +62,25 @@ type Server struct {
 
 	base   context.Context // cancelled on shutdown to end streams
 	cancel context.CancelFunc
+	// streams ends log following at shutdown, before the requests in
+	// progress are waited for.
+	streams    context.Context
+	endStreams context.CancelFunc
+
+	keep  atomic.Bool // leave the sockets open at close, for Handoff
+	conns connTracker
 
 	mu        sync.Mutex // guards listeners, servers, sockets, closed
 	listeners []*listener
 	servers   []*http.Server
+	lingering []*lingerListener
 	closed    bool
 }
 
 type listener struct {
 	ln      net.Listener
 	section string
+	addr    string // host:port as configured, for TCP
 	auth    accounts
 	tls     *tlsState // nil for plain HTTP
 	socket  string    // unix socket path to remove at close, "" for TCP
@@ -106,9 +119,14 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 		bad: newRateLimiter(10, time.Minute)}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.probes = newProbes(cfg, backend)
+	s.streams, s.endStreams = context.WithCancel(s.base)
 	s.routes()
 
 	for _, u := range cfg.UnixServers {
+		if l := inheritUnix(opts.Inherit, u); l != nil {
+			s.listeners = append(s.listeners, l)
+			continue
+		}
 		l, err := listenUnix(u)
 		if err != nil {
 			s.closeListeners()
@@ -118,7 +136,13 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 	}
 	for _, in := range cfg.InetServers {
 		addr := net.JoinHostPort(in.Host, strconv.Itoa(in.Port))
-		ln, err := net.Listen("tcp", addr)
+		var ln net.Listener
+		var err error
+		if old := opts.Inherit.take("", addr); old != nil {
+			ln = old.ln
+		} else {
+			ln, err = net.Listen("tcp", addr)
+		}
 		if err != nil {
 			s.closeListeners()
 			if errors.Is(err, syscall_EADDRINUSE) {
@@ -126,7 +150,7 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 			}
 			return nil, fmt.Errorf("[%s]: cannot listen on %s: %w", in.Section, addr, err)
 		}
-		l := &listener{ln: ln, section: in.Section, auth: accountsOf(in.Username, in.Password, in.ReadOnly)}
+		l := &listener{ln: ln, section: in.Section, addr: addr, auth: accountsOf(in.Username, in.Password, in.ReadOnly)}
 		if in.TLS != nil {
 			if l.tls, err = newTLSState(in.Section, *in.TLS); err != nil {
 				ln.Close()
@@ -136,6 +160,7 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 		}
 		s.listeners = append(s.listeners, l)
 	}
+	opts.Inherit.closeRest()
 	// The reference's start-up lines, one pair per server.
 	for _, l := range s.listeners {
 		logger.Info("RPC interface 'supervisor' initialized")
@@ -193,9 +218,12 @@ func (s *Server) Serve(ctx context.Context) error {
 			ErrorLog:          log.New(&limitedLog{s: s}, "", 0),
 			BaseContext:       func(net.Listener) context.Context { return s.base },
 			ConnContext:       connContext,
+			ConnState:         s.conns.hook,
 		}
 		s.servers = append(s.servers, hs)
-		var ln net.Listener = newLingerListener(l.ln)
+		ll := newLingerListener(l.ln, &s.keep)
+		s.lingering = append(s.lingering, ll)
+		var ln net.Listener = ll
 		if l.tls != nil {
 			ln = tls.NewListener(ln, l.tls.listenerConfig())
 		}
@@ -228,7 +256,15 @@ func (s *Server) Serve(ctx context.Context) error {
 // Shutdown stops accepting connections, ends log streams, and waits for
 // requests in progress until ctx is done. Unix sockets are removed.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.cancel()
+	s.endStreams()
+	if !s.keep.Load() {
+		s.cancel()
+	} else {
+		s.drain(ctx)
+	}
+	// Handing over for a restart, connections being set up (a TLS
+	// handshake) finish first.
+	defer s.cancel()
 	s.mu.Lock()
 	s.closed = true
 	servers := append([]*http.Server(nil), s.servers...)
@@ -260,6 +296,9 @@ func (s *Server) Close() error {
 func (s *Server) closeListeners() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.keep.Load() {
+		return
+	}
 	for _, l := range s.listeners {
 		l.ln.Close()
 		if l.socket != "" {

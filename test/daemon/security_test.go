@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -308,4 +309,90 @@ func TestMutualTLSEndToEnd(t *testing.T) {
 		t.Errorf("startAllProcesses with a client certificate: %s", out)
 	}
 	d.waitLog(`(certificate "CN=ops laptop") calls supervisor.startAllProcesses()`, 1, 5*time.Second)
+}
+
+// TestHUPKeepsListeners restarts the daemon with HUP while a client keeps
+// connecting over TCP: no connection is refused, the unix socket is the
+// same one, and the certificate is read again.
+func TestHUPKeepsListeners(t *testing.T) {
+	c := makeCerts(t)
+	port := freeTCPPort(t)
+	d := start(t, fmt.Sprintf("[inet_http_server]\nport=127.0.0.1:%d\ncertfile=%s\nkeyfile=%s\n[program:sleeper]\ncommand=sleep 300\nstartsecs=0\nstopwaitsecs=1\n", port, c.cert, c.key))
+	d.waitLog("success: sleeper", 1, 10*time.Second)
+	sockPath := filepath.Join(d.dir, "s.sock")
+	inode := func() uint64 {
+		st, err := os.Stat(sockPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Sys().(*syscall.Stat_t).Ino
+	}
+	before := inode()
+	var mu sync.Mutex // guards issuers, failures, ok
+	issuers := map[string]int{}
+	var failures []string
+	okCalls := 0
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{
+		RootCAs: tlstest.Pool(c.ca, c.next),
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			mu.Lock()
+			issuers[cs.PeerCertificates[0].Issuer.CommonName]++
+			mu.Unlock()
+			return nil
+		}}}}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			resp, err := hc.Post(fmt.Sprintf("https://127.0.0.1:%d/RPC2", port), "text/xml",
+				strings.NewReader("<methodCall><methodName>supervisor.getPID</methodName></methodCall>"))
+			mu.Lock()
+			if err != nil {
+				failures = append(failures, time.Now().Format("15:04:05.000000")+" "+err.Error())
+			} else {
+				resp.Body.Close()
+				okCalls++
+			}
+			mu.Unlock()
+		}
+	}()
+	count := func(issuer string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return issuers[issuer]
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for count("test CA") < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	leaf := c.next.Server(t, "server")
+	os.WriteFile(c.cert, leaf.CertPEM, 0o600)
+	os.WriteFile(c.key, leaf.KeyPEM, 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog("supervisord started with pid", 2, 20*time.Second)
+	deadline = time.Now().Add(20 * time.Second)
+	for count("next CA") < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if issuers["next CA"] < 5 {
+		t.Fatalf("the new certificate was not served after HUP: %v", issuers)
+	}
+	if len(failures) > 0 {
+		t.Fatalf("%d of %d calls failed across the HUP, first: %s\n%s", len(failures), len(failures)+okCalls, failures[0], d.log())
+	}
+	if after := inode(); after != before {
+		t.Fatalf("the unix socket was replaced (inode %d → %d)", before, after)
+	}
+	if out, code := d.ctl("status", "sleeper"); code != 0 || !strings.Contains(out, "RUNNING") {
+		t.Fatalf("status after HUP: %d %s", code, out)
+	}
 }
