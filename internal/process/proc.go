@@ -490,8 +490,9 @@ func unix(t time.Time) int64 {
 	return t.Unix()
 }
 
-// streamPath is the file clients read for a stream: the first file target,
-// or "" when the stream has none.
+// streamPath is the path process info reports for a stream: the first file
+// target, else the first device (/dev/stdout, /dev/stderr, /dev/null), else
+// "" (NONE, syslog).
 func streamPath(s config.StreamLog) string {
 	special := ""
 	for _, t := range s.Targets {
@@ -507,8 +508,8 @@ func streamPath(s config.StreamLog) string {
 			special = "/dev/null"
 		}
 	}
-	// The reference reports the path it was given, devices included; a
-	// file among several targets is preferred, as it is what tails read.
+	// The reference reports the path it was given, devices included; of
+	// several targets a file is preferred, as it is what tails read.
 	return special
 }
 
