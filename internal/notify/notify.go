@@ -20,7 +20,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 )
@@ -110,17 +110,20 @@ func truncate(s string, n int) string {
 
 // Socket is the children's notify socket.
 type Socket struct {
-	conn    *net.UnixConn
-	name    string
-	out     chan<- Message
-	dropped atomic.Uint64
-	done    chan struct{}
+	conn *net.UnixConn
+	name string
+	out  chan<- Message
+	stop chan struct{} // closed by Close: the reader stops waiting on out
+	once sync.Once
+	done chan struct{}
 }
 
 // Listen opens a notify socket in the abstract namespace (no file to
 // clean up, reachable from any child in the daemon's network namespace)
-// and starts its reader, which sends every message to out with a
-// non-blocking send.
+// and starts its reader, which sends every message to out. The reader
+// waits for the loop to take each message rather than drop one (a dropped
+// READY=1 would fail a good start): a sender faster than the loop fills
+// the socket's queue and then waits in its own send, as with systemd.
 func Listen(out chan<- Message) (*Socket, error) {
 	var rnd [6]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
@@ -135,7 +138,7 @@ func Listen(out chan<- Message) (*Socket, error) {
 		conn.Close()
 		return nil, fmt.Errorf("notify socket: SO_PASSCRED: %w", err)
 	}
-	s := &Socket{conn: conn, name: name, out: out, done: make(chan struct{})}
+	s := &Socket{conn: conn, name: name, out: out, stop: make(chan struct{}), done: make(chan struct{})}
 	go s.read()
 	return s, nil
 }
@@ -157,13 +160,13 @@ func passCred(conn *net.UnixConn) error {
 // Addr is the value of NOTIFY_SOCKET for the children.
 func (s *Socket) Addr() string { return s.name }
 
-// Dropped is how many messages were dropped because the loop had not
-// taken the earlier ones yet.
-func (s *Socket) Dropped() uint64 { return s.dropped.Load() }
-
 // Close closes the socket and waits for the reader to end.
 func (s *Socket) Close() error {
-	err := s.conn.Close()
+	var err error
+	s.once.Do(func() {
+		close(s.stop)
+		err = s.conn.Close()
+	})
 	<-s.done
 	return err
 }
@@ -183,7 +186,7 @@ func (s *Socket) read() {
 			continue // a transient error on one datagram
 		}
 		m := Message{Pid: -1, Uid: -1}
-		readControl(oob[:oobn], &m)
+		fds := readControl(oob[:oobn], &m)
 		switch {
 		case flags&syscall.MSG_TRUNC != 0 || n > MaxMessage:
 			m.Err = ErrTooLong
@@ -192,36 +195,43 @@ func (s *Socket) read() {
 		default:
 			m.Fields, m.Err = Parse(buf[:n])
 		}
+		if m.Pid > 0 {
+			m.Lineage = Lineage(m.Pid)
+		}
+		// Closing the descriptors only now answers a BARRIER=1 (what
+		// systemd-notify sends before it exits) after the sender's
+		// lineage was read, while the sender still waits for it.
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
 		if m.Pid <= 0 {
 			continue // no credentials: nobody to attribute it to
 		}
-		m.Lineage = Lineage(m.Pid)
 		select {
 		case s.out <- m:
-		default:
-			s.dropped.Add(1)
+		case <-s.stop:
+			return
 		}
 	}
 }
 
-// readControl takes the sender's credentials and closes any descriptor
-// passed along.
-func readControl(oob []byte, m *Message) {
+// readControl takes the sender's credentials and returns the descriptors
+// passed along, for the caller to close: the daemon keeps none.
+func readControl(oob []byte, m *Message) (fds []int) {
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
-		return
+		return nil
 	}
 	for i := range msgs {
 		if cred, err := syscall.ParseUnixCredentials(&msgs[i]); err == nil {
 			m.Pid, m.Uid = int(cred.Pid), int(cred.Uid)
 			continue
 		}
-		if fds, err := syscall.ParseUnixRights(&msgs[i]); err == nil {
-			for _, fd := range fds {
-				syscall.Close(fd)
-			}
+		if passed, err := syscall.ParseUnixRights(&msgs[i]); err == nil {
+			fds = append(fds, passed...)
 		}
 	}
+	return fds
 }
 
 // maxAncestors bounds the walk up the parent chain.

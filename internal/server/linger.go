@@ -1,7 +1,6 @@
 package server
 
 import (
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -14,10 +13,13 @@ import (
 // next bytes with a reset, and a client still writing never reads the
 // 413 or 400 it was sent. So the write side is shut first, and what the
 // client still sends is read and thrown away, up to a bound in bytes and
-// time, before the socket is closed.
+// time, before the socket is closed. Like nginx's lingering_timeout and
+// lingering_time, the wait ends when the client has sent nothing for
+// lingerIdle, and in any case after lingerTime.
 const (
 	lingerBytes = 64 << 20
-	lingerTime  = 5 * time.Second
+	lingerIdle  = 5 * time.Second
+	lingerTime  = 30 * time.Second
 	// lingerMax bounds the connections lingering at once; beyond it a
 	// connection is closed at once.
 	lingerMax = 64
@@ -109,10 +111,27 @@ func (c *lingerConn) Close() error {
 		cw.CloseWrite() // net/http may have shut it already
 		go func() {
 			defer func() { <-c.slots }()
-			c.Conn.SetReadDeadline(time.Now().Add(lingerTime))
-			io.CopyN(io.Discard, c.Conn, lingerBytes)
+			drain(c.Conn)
 			c.Conn.Close()
 		}()
 	})
 	return nil
+}
+
+// drain reads and discards what conn still sends, within the bounds above.
+func drain(conn net.Conn) {
+	end := time.Now().Add(lingerTime)
+	buf := make([]byte, 32<<10)
+	for total := 0; total < lingerBytes; {
+		deadline := time.Now().Add(lingerIdle)
+		if deadline.After(end) {
+			deadline = end
+		}
+		conn.SetReadDeadline(deadline)
+		n, err := conn.Read(buf)
+		total += n
+		if err != nil {
+			return
+		}
+	}
 }

@@ -417,7 +417,7 @@ func TestAuditTrail(t *testing.T) {
 		}
 		// Reads are not audited.
 		transport.c.call("supervisor.getAllProcessInfo")
-		if n := len(f.log.find("getAllProcessInfo")); n != 0 {
+		if n := len(f.log.find("audit:", "getAllProcessInfo")); n != 0 {
 			t.Errorf("a read was audited: %d", n)
 		}
 	}

@@ -21,7 +21,6 @@ type lifeState struct {
 	notifyErr  bool // opening the socket failed and was logged
 	notifyCh   chan notify.Message
 	readyCh    chan health.Transition
-	lastDrops  uint64 // notify drops already logged
 	unknownLog int    // messages from unknown senders logged so far
 }
 
@@ -140,10 +139,6 @@ func (l *loop) notifyEnv(c *config.Process, env []string) []string {
 func (l *loop) notified(m notify.Message) {
 	if l.life.notify == nil {
 		return
-	}
-	if d := l.life.notify.Dropped(); d > l.life.lastDrops {
-		l.Log(config.LevelWarn, fmt.Sprintf("notify socket: %d messages dropped (senders faster than the daemon)", d-l.life.lastDrops))
-		l.life.lastDrops = d
 	}
 	var p *proc
 	for _, pid := range m.Lineage {

@@ -209,6 +209,8 @@ func notifyScript(t *testing.T) string {
 		t.Skip("python3 is needed to send notify messages")
 	}
 	path := filepath.Join(t.TempDir(), "notify.py")
+	// After its messages it waits on a barrier, as systemd-notify does,
+	// so that it is still alive when the daemon looks up who sent them.
 	src := `import os, socket, sys
 addr = os.environ["NOTIFY_SOCKET"]
 if addr.startswith("@"):
@@ -216,6 +218,10 @@ if addr.startswith("@"):
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 for msg in sys.argv[1:]:
     s.sendto(msg.encode(), addr)
+r, w = os.pipe()
+s.sendmsg([b"BARRIER=1"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, w.to_bytes(4, sys.byteorder))], 0, addr)
+os.close(w)
+os.read(r, 1)
 `
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
