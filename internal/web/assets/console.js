@@ -283,7 +283,10 @@
         }
       };
     }
-    connect();
+    // Go live once the page has loaded: the catch-up snapshot does not
+    // hold up the first render.
+    if (document.readyState === "complete") connect();
+    else window.addEventListener("load", connect);
     liveState(live ? live.dataset.state : "off", live ? "connecting…" : "");
 
     // Durations move with the clock, in the page only, and only for the
