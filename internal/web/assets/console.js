@@ -174,7 +174,9 @@
       var el = $("#selected");
       if (el) el.textContent = "Selected: " + checked().length;
     }
+    if ($("#selected")) $("#selected").hidden = false;
     if (all) {
+      all.hidden = false;
       all.addEventListener("change", function () {
         rows.forEach(function (tr) { if (!tr.hidden) $("input[name=processname]", tr).checked = all.checked; });
         selected();
