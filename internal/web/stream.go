@@ -242,6 +242,10 @@ func (hb *hub) broadcastLocked(frame []byte) {
 	}
 }
 
+// refreshGap is the least time between two reads of the snapshot for
+// the stream.
+const refreshGap = 100 * time.Millisecond
+
 // usagePeriod is how often usage is sampled while someone watches.
 const usagePeriod = 5 * time.Second
 
@@ -255,6 +259,23 @@ func (hb *hub) run(sb Subscriber, sub *supervisor.Subscription) {
 	usage := time.NewTicker(usagePeriod)
 	defer usage.Stop()
 	var changes []supervisor.Change
+	// pace keeps reads of the snapshot at least refreshGap apart: an
+	// isolated change goes out at once, a burst is sent in a few frames
+	// and costs the loop a few snapshots rather than one per transition.
+	var last time.Time
+	pace := func(done <-chan struct{}) bool {
+		if wait := refreshGap - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-done:
+				return false
+			}
+		}
+		last = time.Now()
+		return true
+	}
 	for {
 		var frame []byte
 		select {
@@ -265,8 +286,14 @@ func (hb *hub) run(sb Subscriber, sub *supervisor.Subscription) {
 				frame = hb.refresh(nil)
 				break
 			}
+			if !pace(done) {
+				continue // done: handled on the next pass
+			}
 			frame = hb.refresh(drain(sub, append(changes[:0], c)))
 		case <-sub.Dirty:
+			if !pace(done) {
+				continue
+			}
 			// The transitions behind the signal (if any) go first.
 			frame = hb.refresh(drain(sub, changes[:0]))
 		case <-usage.C:

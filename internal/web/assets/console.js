@@ -174,7 +174,9 @@
       var el = $("#selected");
       if (el) el.textContent = "Selected: " + checked().length;
     }
+    if ($("#selected")) $("#selected").hidden = false;
     if (all) {
+      all.hidden = false;
       all.addEventListener("change", function () {
         rows.forEach(function (tr) { if (!tr.hidden) $("input[name=processname]", tr).checked = all.checked; });
         selected();
@@ -283,7 +285,10 @@
         }
       };
     }
-    connect();
+    // Go live once the page has loaded: the catch-up snapshot does not
+    // hold up the first render.
+    if (document.readyState === "complete") connect();
+    else window.addEventListener("load", connect);
     liveState(live ? live.dataset.state : "off", live ? "connecting…" : "");
 
     // Durations move with the clock, in the page only, and only for the
