@@ -21,7 +21,7 @@ type lifeState struct {
 	notifyErr  bool // opening the socket failed and was logged
 	notifyCh   chan notify.Message
 	readyCh    chan health.Transition
-	unknownLog int    // messages from unknown senders logged so far
+	unknownLog int // messages from unknown senders logged so far
 }
 
 // procLife is a process's share of the lifecycle options.
