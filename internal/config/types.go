@@ -55,6 +55,7 @@ type Supervisord struct {
 	StripANSI       bool
 	Environment     []EnvVar
 	Identifier      string
+	Containment     Containment // cgroups, cgroup_parent
 }
 
 // Level is a Supervisor log level. Lower is more severe, matching the
@@ -263,6 +264,8 @@ type Process struct {
 	RestartSignalWhenFileChanged  syscall.Signal
 
 	Liveness *Liveness // nil when no liveness_check_* is set
+
+	Limits Limits // memory_limit, cpu_limit, pids_limit, memory_restart_*, pdeathsig
 
 	PreStartHook        []string
 	PreStartHookTimeout time.Duration
