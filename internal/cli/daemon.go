@@ -243,7 +243,13 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		clearAutoChildLogs(sc.Childlogdir, sc.Identifier, log)
 	}
 
+	contain, err := supervisor.NewContainment(cfg)
+	if err != nil {
+		log.Log(ctx, logfile.LevelCritical, err.Error())
+		return nil, d.fail("%v", err)
+	}
 	sup := supervisor.New(cfg, supervisor.Options{
+		Containment:  contain,
 		Logger:       log,
 		Reload:       d.load,
 		ServerURL:    serverURL(cfg),
@@ -257,6 +263,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		"/":        web.Handler(sup, web.Options{Version: Version}),
 	}})
 	if err != nil {
+		contain.Close()
 		return nil, d.fail("%v", err)
 	}
 	srvCtx, stopServing := context.WithCancel(ctx)

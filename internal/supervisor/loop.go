@@ -55,6 +55,8 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
+
+	ct containment // cgroups, parked exits, memory ceilings (containment.go)
 }
 
 type group struct {
@@ -88,6 +90,8 @@ type proc struct {
 	probe        health.Probe
 	checkerSince time.Time
 	health       health.Status
+
+	cg procCgroup // containment.go
 }
 
 type waitKind int
@@ -123,6 +127,7 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 		watchCh:  make(chan watch.Event, 64),
 	}
 	l.now = time.Now()
+	l.ct.c = s.opts.Containment
 	for _, gc := range cfg.Groups {
 		l.addGroup(gc)
 	}
@@ -195,6 +200,7 @@ func (l *loop) removeGroup(name string) {
 	for _, p := range g.procs {
 		delete(l.of, p.Proc)
 		l.stopChecker(p)
+		l.dropCgroup(p)
 		if p.outs != nil {
 			p.outs.close()
 		}
@@ -220,6 +226,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	defer l.timer.Stop()
 	ctxDone := ctx.Done()
 	l.now = time.Now()
+	l.startContainment()
 	l.publish(events.SupervisorRunningEvent())
 	for {
 		l.now = time.Now()
@@ -262,6 +269,9 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case ev := <-l.watchCh:
 			l.now = time.Now()
 			l.watchFired(ev)
+		case ev := <-l.cgroupEvents():
+			l.now = time.Now()
+			l.cgroupEvent(ev)
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -280,6 +290,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 // step runs every process's transition in start order.
 func (l *loop) step() {
 	l.auxTimeouts()
+	l.containmentStep()
 	for _, g := range l.groups {
 		for _, p := range g.procs {
 			if p.restartAfterStop && p.State.IsStopped() {
@@ -319,6 +330,7 @@ func (l *loop) arm() {
 		consider(l.lastReport.Add(3 * time.Second))
 	}
 	l.auxDeadlines(consider)
+	l.containmentDeadlines(consider)
 	if t, ok := l.bus.NextTick(l.now); ok {
 		consider(t)
 	}
@@ -360,7 +372,7 @@ func (l *loop) reap() {
 		}
 		p := l.byPid[e.Pid]
 		if p == nil {
-			l.Log(config.LevelInfo, fmt.Sprintf("reaped unknown pid %d (%s)", e.Pid, how))
+			l.Log(l.unknownPidLevel(), fmt.Sprintf("reaped unknown pid %d (%s)", e.Pid, how))
 			continue
 		}
 		delete(l.byPid, e.Pid)
@@ -369,6 +381,9 @@ func (l *loop) reap() {
 			p.io = nil
 		}
 		l.releaseSocket(p)
+		if l.parkExit(p, e.Pid, code, how) {
+			continue
+		}
 		if p.Hook {
 			l.preStartHookExited(p, code, how)
 		} else {
@@ -535,6 +550,7 @@ func (l *loop) finish() {
 	for _, sock := range l.sockets {
 		sock.Close()
 	}
+	l.finishContainment()
 	l.s.state.Store(int32(process.SupervisorShutdown))
 	if l.mood == process.SupervisorRestarting {
 		l.s.state.Store(int32(process.SupervisorRestarting))

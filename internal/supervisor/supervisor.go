@@ -49,6 +49,9 @@ type Options struct {
 	// Outputs are the daemon-wide console and syslog destinations that
 	// child streams share. Nil means the daemon's own stdout and stderr.
 	Outputs *logfile.Outputs
+	// Containment is the cgroup set-up (NewContainment); nil means none,
+	// the reference's behaviour. The Supervisor owns it once Run starts.
+	Containment *Containment
 }
 
 // Supervisor runs the processes of one configuration.
