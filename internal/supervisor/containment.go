@@ -495,6 +495,7 @@ func fillUsage(info *process.Info, g *cgroup.Group) {
 // MemoryRestarts counts, by "group:name", the restarts made for
 // memory_restart_above.
 func (s *Supervisor) MemoryRestarts() map[string]uint64 {
+	s.Groups() // refresh the snapshot when stale
 	snap := s.snap.Load()
 	if snap == nil {
 		return nil
