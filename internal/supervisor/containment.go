@@ -120,6 +120,20 @@ type procCgroup struct {
 	oomRecheck time.Time // read the counter again (v1 signals before it counts)
 	aboveSince time.Time // tree memory above memory_restart_above since
 	restarts   uint64    // restarts for memory
+	// killed is set once cgroup.kill was written: the kernel (seen on
+	// 6.18) kills a child later born in that cgroup with
+	// CLONE_INTO_CGROUP, so the next spawn gets a fresh cgroup.
+	killed bool
+}
+
+// killTree kills everything in p's cgroup.
+func (l *loop) killTree(p *proc) error {
+	g := p.cg.group
+	if g == nil {
+		return nil
+	}
+	p.cg.killed = true
+	return g.Kill()
 }
 
 type parkedExit struct {
@@ -199,6 +213,7 @@ func (l *loop) dropCgroup(p *proc) {
 	}
 	delete(l.ct.byGroup, g)
 	p.cg.group = nil
+	p.cg.killed = false
 	if err := g.Remove(); err != nil {
 		l.Log(config.LevelDebug, fmt.Sprintf("cgroups: could not remove the cgroup of '%s': %v", p.Config.Name, err))
 	}
@@ -228,6 +243,9 @@ func (l *loop) contain(p *proc, spec *spawn.Spec) (func(), error) {
 	m := l.mgr()
 	if m == nil {
 		return func() {}, nil
+	}
+	if p.cg.group != nil && p.cg.killed {
+		l.dropCgroup(p)
 	}
 	if p.cg.group == nil {
 		have := m.Have()
@@ -271,7 +289,7 @@ func (l *loop) parkExit(p *proc, pid, code int, how string) bool {
 	if populated, err := g.Populated(); err != nil || !populated {
 		return false
 	}
-	if err := g.Kill(); err != nil {
+	if err := l.killTree(p); err != nil {
 		l.Log(config.LevelWarn, fmt.Sprintf("cgroups: could not kill what is left of '%s': %v", p.Config.Name, err))
 		return false
 	}
@@ -343,13 +361,13 @@ func (l *loop) checkOOM(p *proc) {
 // whole cgroup. It reports whether the signal is dealt with.
 func (l *loop) containedKill(pid int, sig syscall.Signal) bool {
 	if p := l.ct.parked[pid]; p != nil {
-		if sig == syscall.SIGKILL && p.cg.group != nil {
-			p.cg.group.Kill()
+		if sig == syscall.SIGKILL {
+			l.killTree(p)
 		}
 		return true
 	}
-	if p := l.byPid[pid]; p != nil && sig == syscall.SIGKILL && p.cg.group != nil && p.State == process.Stopping {
-		p.cg.group.Kill()
+	if p := l.byPid[pid]; p != nil && sig == syscall.SIGKILL && p.State == process.Stopping {
+		l.killTree(p)
 	}
 	return false
 }
@@ -369,9 +387,7 @@ func (l *loop) containmentStep() {
 	for pid, p := range l.ct.parked {
 		if pe := p.cg.parked; pe != nil && l.now.Sub(pe.since) >= time.Second {
 			pe.since = l.now
-			if p.cg.group != nil {
-				p.cg.group.Kill()
-			}
+			l.killTree(p)
 			l.unpark(p)
 		} else if pe == nil {
 			delete(l.ct.parked, pid)
