@@ -122,8 +122,8 @@ func (p Paths) Header(extra ...string) string {
 }
 
 // CgroupParent is the cgroup (in every hierarchy) under which a daemon
-// on this directory's config keeps its programs' cgroups; it is
-// remove it once the daemon has exited.
+// on this directory's config keeps its programs' cgroups; it is removed
+// once the daemon has exited.
 func (p Paths) CgroupParent() string { return "/supervisord-test-" + filepath.Base(p.Dir) }
 
 // ShortTempDir makes a directory whose path is short enough for a unix
