@@ -543,3 +543,37 @@ startretries=1
 		t.Errorf("daemon state %v", s)
 	}
 }
+
+func TestPdeathsigWithoutCgroups(t *testing.T) {
+	e := newEnv(t)
+	e.start("cgroups=off", `[program:tied]
+command=sleep 1000
+pdeathsig=KILL
+startsecs=0
+
+[program:free]
+command=sleep 1000
+startsecs=0
+
+[program:churn]
+command=sh -c 'exit 0'
+directory=/tmp
+startsecs=0
+autorestart=true
+`)
+	tied := e.waitState("tied", "RUNNING")["pid"].(int)
+	free := e.waitState("free", "RUNNING")["pid"].(int)
+	t.Cleanup(func() { syscall.Kill(free, syscall.SIGKILL) })
+	// Spawns on threads that end afterwards (directory= forks on a
+	// thread of its own) must not reach the tied child.
+	e.waitLog("spawned: 'churn'", 5)
+	if !harness.Alive(tied) {
+		t.Fatal("the tied child died while the daemon lives")
+	}
+	syscall.Kill(e.d.Pid(), syscall.SIGKILL)
+	<-e.d.Done()
+	e.waitFor("the tied child to die with the daemon", 10*time.Second, func() bool { return !harness.Alive(tied) })
+	if !harness.Alive(free) {
+		t.Error("the child without pdeathsig died too: the test proves nothing")
+	}
+}
