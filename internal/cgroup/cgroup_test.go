@@ -159,3 +159,24 @@ func waitProcs(t *testing.T, g *Group, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestKeyValue(t *testing.T) {
+	b := []byte("populated 1\nfrozen 0\n")
+	if keyValue(b, "populated") != 1 || keyValue(b, "frozen") != 0 || keyValue(b, "absent") != 0 {
+		t.Error("cgroup.events misread")
+	}
+	oom := []byte("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n")
+	if keyValue(oom, "oom_kill") != 3 {
+		t.Error("memory.oom_control misread")
+	}
+}
+
+// FuzzKeyValue: no content of a cgroup file makes the reader panic.
+func FuzzKeyValue(f *testing.F) {
+	f.Add([]byte("populated 1\nfrozen 0\n"), "populated")
+	f.Add([]byte("usage_usec 12\nuser_usec 5"), "usage_usec")
+	f.Add([]byte("oom_kill 18446744073709551616\n"), "oom_kill")
+	f.Fuzz(func(t *testing.T, b []byte, key string) {
+		keyValue(b, key)
+	})
+}

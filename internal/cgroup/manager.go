@@ -201,8 +201,8 @@ func (m *Manager) openV2Controllers(opts Options, parent string) error {
 	err := enable(parentDir)
 	if errors.Is(err, syscall.EBUSY) {
 		leaf := filepath.Join(m.v2base, daemonLeaf)
-		if err := os.MkdirAll(leaf, 0o755); err == nil {
-			if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte("0"), 0); err == nil {
+		if mkErr := os.MkdirAll(leaf, 0o755); mkErr == nil {
+			if mvErr := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte("0"), 0); mvErr == nil {
 				err = enable(parentDir)
 			}
 		}
