@@ -24,6 +24,7 @@ type row struct {
 	CanStart    bool
 	CanStop     bool
 	Pid         int
+	Usage       string // what the process's tree uses, "" when not measured
 }
 
 type statusPage struct {
@@ -147,6 +148,7 @@ func (h *handler) rows() []row {
 			CanStart:    p.State == process.Stopped || p.State == process.Exited || p.State == process.Fatal,
 			CanStop:     p.State == process.Running,
 			Pid:         p.Pid,
+			Usage:       usageText(p.Usage),
 		}
 	}
 	return rows

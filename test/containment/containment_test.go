@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -200,17 +201,32 @@ func readKey(t *testing.T, file, key string) uint64 {
 	return 0
 }
 
-// metric reads one per-process series from /metrics; ok is false when it
-// is absent.
-func (e *env) metric(name, proc string) (float64, bool) {
-	e.t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+func (e *env) client() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var dl net.Dialer
 			return dl.DialContext(ctx, "unix", e.paths.Socket)
 		},
 	}}
-	resp, err := client.Get("http://localhost/metrics")
+}
+
+// get fetches a page from the daemon's HTTP server.
+func (e *env) get(path string) string {
+	e.t.Helper()
+	resp, err := e.client().Get("http://localhost" + path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// metric reads one per-process series from /metrics; ok is false when it
+// is absent.
+func (e *env) metric(name, proc string) (float64, bool) {
+	e.t.Helper()
+	resp, err := e.client().Get("http://localhost/metrics")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -439,6 +455,9 @@ startsecs=0
 		t.Errorf("the sh wrapper itself has %v resident bytes; the test proves nothing", rss)
 	}
 	t.Logf("tree memory %.1f MiB, info %v", v/(1<<20), info)
+	if page := e.get("/"); !strings.Contains(page, "2 tasks") {
+		t.Errorf("the status page does not show the tree's usage:\n%s", page)
+	}
 	out, code := ctl(t, e, "status", "-l", "tree")
 	if code != 0 || !strings.Contains(out, "tasks 2") || !strings.Contains(out, "memory ") {
 		t.Errorf("status -l: exit %d\n%s", code, out)
