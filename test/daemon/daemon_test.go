@@ -19,12 +19,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"supervisord/internal/cgroup"
 )
 
 var bin string
@@ -70,10 +73,18 @@ nodaemon=true
 serverurl=unix://%(here)s/s.sock
 `
 
+// cgroupSeq numbers the tests' cgroup parents within this process.
+var cgroupSeq atomic.Int64
+
 func writeConf(t *testing.T, dir, programs string) string {
 	t.Helper()
 	conf := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(conf, []byte(header+programs), 0o644); err != nil {
+	// Programs' cgroups go under a parent of the test's own, removed (with
+	// anything a killed daemon left there) when the test ends.
+	parent := fmt.Sprintf("/supervisord-test-%d-%d", os.Getpid(), cgroupSeq.Add(1))
+	t.Cleanup(func() { cgroup.RemoveAll(parent) })
+	text := strings.Replace(header, "nodaemon=true\n", "nodaemon=true\ncgroup_parent="+parent+"\n", 1)
+	if err := os.WriteFile(conf, []byte(text+programs), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return conf
