@@ -3,7 +3,8 @@
 # table of figures with ratios.
 #
 #   bench/compare.sh                       # everything (about 5 minutes)
-#   bench/compare.sh --only start,rss      # a subset: start,restart,rss,cpu,rpc
+#   bench/compare.sh --only start,rss      # a subset: start,restart,rss,cpu,rpc,cgroups
+#   bench/compare.sh --only cgroups        # ours with and without a cgroup per program
 #   bench/compare.sh --kills 20 --idle 10s --programs 500
 #   OURS=/usr/bin/supervisord bench/compare.sh   # reference against itself
 #

@@ -97,6 +97,11 @@ func (b *bench) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if o.only["cgroups"] {
+		if err := b.cgroupCost(ctx); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

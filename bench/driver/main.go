@@ -34,7 +34,7 @@ type options struct {
 	keep         bool
 }
 
-const allBenchmarks = "start,restart,rss,cpu,rpc"
+const allBenchmarks = "start,restart,rss,cpu,rpc,cgroups"
 
 func main() {
 	var o options

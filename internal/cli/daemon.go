@@ -265,6 +265,11 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		clearAutoChildLogs(sc.Childlogdir, sc.Identifier, log)
 	}
 
+	contain, err := supervisor.NewContainment(cfg)
+	if err != nil {
+		log.Log(ctx, logfile.LevelCritical, err.Error())
+		return nil, d.fail("%v", err)
+	}
 	var serving atomic.Pointer[server.Server]
 	// Reading the file again (reloadConfig, SIGHUP) reports its warnings
 	// and gives the HTTPS servers their new certificates at once.
@@ -282,6 +287,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		return next, nil
 	}
 	sup := supervisor.New(cfg, supervisor.Options{
+		Containment:  contain,
 		Logger:       log,
 		Reload:       reload,
 		ServerURL:    serverURL(cfg),
@@ -299,6 +305,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		"/":        web.Handler(sup, web.Options{Version: Version}),
 	}})
 	if err != nil {
+		contain.Close()
 		return nil, d.fail("%v", err)
 	}
 	serving.Store(srv)

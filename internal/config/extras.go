@@ -82,6 +82,7 @@ func (l *loader) extraKeys(sc scope, p *Process, n names) {
 	p.LogLinePrefixName, p.LogLinePrefixTime = typed2(l, sc, "log_line_prefix", n, parseLogLinePrefix)
 	p.Liveness = l.liveness(sc, n)
 	l.lifecycle(sc, p, n)
+	p.Limits = l.limits(sc, n)
 }
 
 func typed2(l *loader, sc scope, key string, n names, parse func(string) (bool, bool, error)) (bool, bool) {

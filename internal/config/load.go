@@ -371,17 +371,17 @@ func (l *loader) checkSections() {
 		prefix, _, _ := strings.Cut(name, ":")
 		switch {
 		case name == "supervisord":
-			known = append(known, knownSupervisord, knownDeploy)
+			known = append(known, knownSupervisord, knownDeploy, knownContainmentSupervisord)
 		case name == "supervisorctl":
 			known = append(known, keySet("serverurl username password prompt history_file cafile"))
 		case name == "include":
 			known = append(known, keySet("files"))
 		case name == "program-default", prefix == "program" && strings.Contains(name, ":"):
-			known = append(known, knownProcess)
+			known = append(known, knownProcess, knownContainmentProcess)
 		case prefix == "eventlistener" && strings.Contains(name, ":"):
-			known = append(known, knownProcess, knownListener)
+			known = append(known, knownProcess, knownListener, knownContainmentProcess)
 		case prefix == "fcgi-program" && strings.Contains(name, ":"):
-			known = append(known, knownProcess, knownFcgi)
+			known = append(known, knownProcess, knownFcgi, knownContainmentProcess)
 		case prefix == "group" && strings.Contains(name, ":"):
 			known = append(known, keySet("programs priority"))
 		case strings.HasPrefix(name, "unix_http_server"):
@@ -438,6 +438,7 @@ func (l *loader) supervisord(sec *iniSection, s *Supervisord) {
 	s.Childlogdir = typed(l, sc, "childlogdir", n, os.TempDir(), existingDirectory)
 	s.Nocleanup = typed(l, sc, "nocleanup", n, false, parseBool)
 	s.StripANSI = typed(l, sc, "strip_ansi", n, false, parseBool)
+	l.containment(sc, n, &s.Containment)
 	l.childlogdir, l.identifier, l.stripANSI = s.Childlogdir, s.Identifier, s.StripANSI
 	l.deployKeys(sc, n, s)
 

@@ -106,7 +106,8 @@ func TestDefaults(t *testing.T) {
 	p := proc(t, cfg, "x", "x")
 	want := Process{Name: "x", Group: "x", ProgramSec: "x", Command: []string{"x"}, CommandLine: "x",
 		Priority: 999, Autostart: true, Startsecs: 1e9, Startretries: 3, AutoRestart: RestartUnexpected,
-		ExitCodes: []int{0}, StopSignal: 15, StopWaitSecs: 10e9, PreStartHookTimeout: 30e9, PreStopHookTimeout: 30e9}
+		ExitCodes: []int{0}, StopSignal: 15, StopWaitSecs: 10e9, PreStartHookTimeout: 30e9, PreStopHookTimeout: 30e9,
+		Limits: Limits{MemoryRestartAfter: 10e9}}
 	got := *p
 	got.Stdout, got.Stderr, got.Section, got.Pos = StreamLog{}, StreamLog{}, "", Pos{}
 	if !reflect.DeepEqual(got, want) {

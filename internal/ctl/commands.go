@@ -84,6 +84,7 @@ func (c *controller) doStatus(ctx context.Context, arg string) (bool, error) {
 		asJSON = true
 		names = slices.DeleteFunc(names, func(s string) bool { return s == "--json" })
 	}
+	names, long := longFlag(names)
 	matching := all
 	if len(names) > 0 && !slices.Contains(names, "all") {
 		matching = nil
@@ -112,6 +113,8 @@ func (c *controller) doStatus(ctx context.Context, arg string) (bool, error) {
 	}
 	if asJSON {
 		c.printJSON(matching)
+	} else if long {
+		c.showLongStatuses(matching)
 	} else {
 		c.showStatuses(matching)
 	}

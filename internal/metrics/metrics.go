@@ -83,6 +83,8 @@ func Handler(src Source, opts Options) http.Handler {
 func NewRegistry(src Source, opts Options) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(NewCollector(src, opts), newOOMCollector(src))
+	reg.MustRegister(NewCollector(src, opts))
+	reg.MustRegister(newTreeCollector(src))
 	if !opts.NoRuntimeMetrics {
 		reg.MustRegister(
 			collectors.NewGoCollector(),

@@ -29,6 +29,7 @@ func (a *API) info(g *GroupSnapshot, p *process.Info, now int64) xmlrpc.Struct {
 	if p.Health != "" {
 		st = append(st, xmlrpc.Member{Name: "health", Value: p.Health})
 	}
+	st = append(st, usageMembers(p)...)
 	return st
 }
 

@@ -80,6 +80,8 @@ func (e *SetupError) Spawnerr(name string) string {
 	var errno syscall.Errno
 	errors.As(e.Err, &errno)
 	switch {
+	case e.Op == OpCgroup:
+		return fmt.Sprintf("cannot place '%s' in its cgroup: %v", name, e.Err)
 	case e.Op == OpPipe && errno == syscall.EMFILE:
 		return fmt.Sprintf("too many open files to spawn '%s'", name)
 	case e.Op == OpPipe:

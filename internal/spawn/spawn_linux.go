@@ -44,6 +44,9 @@ type Spec struct {
 	// shared socket of an fcgi-program); Stdin is then ignored. Start puts
 	// it in blocking mode (via Fd), as a child accepting on it expects.
 	Fd0 *os.File
+
+	// Containment (see containment_linux.go); zero values change nothing.
+	Contain Containment
 }
 
 // Child is a started process. The read ends are non-blocking and work
@@ -92,9 +95,12 @@ func Start(spec Spec) (*Child, error) {
 		Files: p.childFiles(),
 		Sys:   &syscall.SysProcAttr{Setpgid: spec.Setpgid},
 	}
+	spec.Contain.apply(attr.Sys)
 	var pid int
 	var err error
-	if cred == nil && spec.Dir == "" && spec.Umask < 0 {
+	if spec.Contain.Pdeathsig != 0 && spec.Contain.Thread != nil {
+		pid, err = spec.Contain.Thread.fork(path, spec, cred, attr)
+	} else if cred == nil && spec.Dir == "" && spec.Umask < 0 && spec.Contain.JoinThread == nil {
 		pid, err = syscall.ForkExec(path, spec.Argv, attr)
 		err = forkError(err, spec.Argv[0])
 	} else {
@@ -151,9 +157,24 @@ func forkOnThread(path string, spec Spec, cred *syscall.Credential, attr *syscal
 			runtime.UnlockOSThread()
 			return
 		}
+		if join := spec.Contain.JoinThread; join != nil {
+			// The thread stays locked, so the runtime discards it (and its
+			// cgroup membership) when this goroutine ends.
+			if err := join(); err != nil {
+				done <- result{0, &SetupError{Op: OpCgroup, Err: err}}
+				return
+			}
+			if cred == nil && spec.Dir == "" && spec.Umask < 0 {
+				pid, err := syscall.ForkExec(path, spec.Argv, attr)
+				done <- result{pid, forkError(err, spec.Argv[0])}
+				return
+			}
+		}
 		if err := syscall.Unshare(syscall.CLONE_FS); err != nil {
 			// The thread is untouched and may be reused.
-			runtime.UnlockOSThread()
+			if spec.Contain.JoinThread == nil {
+				runtime.UnlockOSThread()
+			}
 			pid, err := forkShared(path, spec, cred, attr)
 			done <- result{pid, err}
 			return

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"syscall"
 
+	"supervisord/internal/cgroup"
 	"supervisord/internal/config"
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
@@ -19,6 +20,9 @@ import (
 type snapshot struct {
 	groups   []rpc.GroupSnapshot
 	restarts map[string]uint64 // starts after the first, by "group:name"
+
+	cgroups     map[string]*cgroup.Group // for Usage, by "group:name"
+	memRestarts map[string]uint64        // restarts for memory_restart_above
 }
 
 // Identifier implements rpc.Backend.
@@ -68,6 +72,7 @@ func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 		for j, info := range g.Processes {
 			info.Now = now.Unix()
 			info.Description = process.Describe(info)
+			fillUsage(&info, snap.cgroups[info.FullName()])
 			out[i].Processes[j] = info
 		}
 	}
@@ -93,6 +98,7 @@ func (l *loop) publishSnapshot() {
 			if p.spawns > 1 {
 				snap.restarts[p.fullKey()] = p.spawns - 1
 			}
+			l.snapshotContainment(snap, p, &gs.Processes[j])
 		}
 		snap.groups[i] = gs
 	}

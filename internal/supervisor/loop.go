@@ -59,7 +59,8 @@ type loop struct {
 	changes  int // state changes so far, to repeat a step that made some
 	life     lifeState
 
-	sd sdState // what the service manager was told (sdnotify.go)
+	sd sdState     // what the service manager was told (sdnotify.go)
+	ct containment // cgroups, parked exits, memory ceilings (containment.go)
 }
 
 type group struct {
@@ -95,6 +96,7 @@ type proc struct {
 	checkerSince time.Time
 	health       health.Status
 	life         procLife
+	cg           procCgroup // containment.go
 }
 
 type waitKind int
@@ -131,6 +133,7 @@ func newLoop(s *Supervisor, cfg *config.Config) *loop {
 	}
 	l.life.readyCh = make(chan health.Transition, 64)
 	l.now = l.s.opts.Clock.Now()
+	l.ct.c = s.opts.Containment
 	for _, gc := range cfg.Groups {
 		l.addGroup(gc)
 	}
@@ -204,6 +207,7 @@ func (l *loop) removeGroup(name string) {
 	for _, p := range g.procs {
 		delete(l.of, p.Proc)
 		l.stopChecker(p)
+		l.dropCgroup(p)
 		if p.outs != nil {
 			p.outs.close()
 		}
@@ -229,6 +233,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	defer l.timer.Stop()
 	ctxDone := ctx.Done()
 	l.now = l.s.opts.Clock.Now()
+	l.startContainment()
 	l.publish(events.SupervisorRunningEvent())
 	watchdog := l.sdStart()
 	defer l.sdStop()
@@ -284,6 +289,9 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case t := <-l.life.readyCh:
 			l.now = l.s.opts.Clock.Now()
 			l.readyChecked(t)
+		case ev := <-l.cgroupEvents():
+			l.now = l.s.opts.Clock.Now()
+			l.cgroupEvent(ev)
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -302,6 +310,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 // step runs every process's transition in start order.
 func (l *loop) step() {
 	l.auxTimeouts()
+	l.containmentStep()
 	for _, g := range l.groups {
 		for _, p := range g.procs {
 			if p.restartAfterStop && p.State.IsStopped() {
@@ -341,6 +350,7 @@ func (l *loop) arm() {
 		consider(l.lastReport.Add(3 * time.Second))
 	}
 	l.auxDeadlines(consider)
+	l.containmentDeadlines(consider)
 	if t, ok := l.bus.NextTick(l.now); ok {
 		consider(t)
 	}
@@ -382,7 +392,7 @@ func (l *loop) reap() {
 		}
 		p := l.byPid[e.Pid]
 		if p == nil {
-			l.Log(config.LevelInfo, fmt.Sprintf("reaped unknown pid %d (%s)", e.Pid, how))
+			l.Log(l.unknownPidLevel(), fmt.Sprintf("reaped unknown pid %d (%s)", e.Pid, how))
 			continue
 		}
 		delete(l.byPid, e.Pid)
@@ -392,6 +402,9 @@ func (l *loop) reap() {
 		}
 		l.releaseSocket(p)
 		p.noteExit(e.Status)
+		if l.parkExit(p, e.Pid, code, how) {
+			continue
+		}
 		if p.Hook {
 			l.preStartHookExited(p, code, how)
 		} else {
@@ -545,6 +558,7 @@ func (l *loop) finish() {
 		sock.Close()
 	}
 	l.closeLifecycle()
+	l.finishContainment()
 	l.s.state.Store(int32(process.SupervisorShutdown))
 	if l.mood == process.SupervisorRestarting {
 		l.s.state.Store(int32(process.SupervisorRestarting))

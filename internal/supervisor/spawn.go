@@ -78,7 +78,13 @@ func (l *loop) spawnCommand(p *proc) (int, error) {
 		spec.Fd0 = f
 		p.holdsSocket = true
 	}
+	release, err := l.contain(p, &spec)
+	if err != nil {
+		l.releaseSocket(p)
+		return 0, &process.SpawnError{Msg: err.Error()}
+	}
 	child, err := spawn.Start(spec)
+	release()
 	if err != nil {
 		var ce *spawn.ChildError
 		if !errors.As(err, &ce) {
@@ -175,6 +181,9 @@ func (l *loop) processEnv(c *config.Process) []string {
 
 // Kill implements process.Env.
 func (l *loop) Kill(pid int, sig syscall.Signal, group bool) error {
+	if l.containedKill(pid, sig) {
+		return nil
+	}
 	err := reaper.Kill(pid, sig, group)
 	if errors.Is(err, syscall.ESRCH) {
 		l.Log(config.LevelDebug, "unable to signal pid "+strconv.Itoa(pid)+", it probably just exited on its own: "+err.Error())

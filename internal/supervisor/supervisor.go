@@ -59,6 +59,9 @@ type Options struct {
 	// Jitter is the source of backoff=exponential's jitter, in [-1, 1];
 	// nil means uniformly random. Tests set it to make delays exact.
 	Jitter func() float64
+	// Containment is the cgroup set-up (NewContainment); nil means none,
+	// the reference's behaviour. The Supervisor owns it once Run starts.
+	Containment *Containment
 }
 
 // Supervisor runs the processes of one configuration.

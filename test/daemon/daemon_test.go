@@ -19,12 +19,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"supervisord/internal/cgroup"
 )
 
 var bin string
@@ -70,10 +73,18 @@ nodaemon=true
 serverurl=unix://%(here)s/s.sock
 `
 
+// cgroupSeq numbers the tests' cgroup parents within this process.
+var cgroupSeq atomic.Int64
+
 func writeConf(t *testing.T, dir, programs string) string {
 	t.Helper()
 	conf := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(conf, []byte(header+programs), 0o644); err != nil {
+	// Programs' cgroups go under a parent of the test's own, removed (with
+	// anything a killed daemon left there) when the test ends.
+	parent := fmt.Sprintf("/supervisord-test-%d-%d", os.Getpid(), cgroupSeq.Add(1))
+	t.Cleanup(func() { cgroup.RemoveAll(parent) })
+	text := strings.Replace(header, "nodaemon=true\n", "nodaemon=true\ncgroup_parent="+parent+"\n", 1)
+	if err := os.WriteFile(conf, []byte(text+programs), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return conf
@@ -83,6 +94,25 @@ func start(t *testing.T, programs string, argv ...string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	d := &daemon{t: t, dir: dir, conf: writeConf(t, dir, programs), out: &bytes.Buffer{}, done: make(chan struct{})}
+	return d.run(argv...)
+}
+
+// startUncontained is start with cgroups=off: the reference's behaviour,
+// where a grandchild can outlive its program.
+func startUncontained(t *testing.T, programs string) *daemon {
+	t.Helper()
+	dir := t.TempDir()
+	d := &daemon{t: t, dir: dir, conf: writeConf(t, dir, programs), out: &bytes.Buffer{}, done: make(chan struct{})}
+	text := strings.Replace(string(mustRead(t, d.conf)), "nodaemon=true", "nodaemon=true\ncgroups=off", 1)
+	if err := os.WriteFile(d.conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return d.run()
+}
+
+func (d *daemon) run(argv ...string) *daemon {
+	t := d.t
+	t.Helper()
 	d.cmd = exec.Command(bin, append([]string{"-c", d.conf}, argv...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	if err := d.cmd.Start(); err != nil {
@@ -199,8 +229,11 @@ func TestSecondDaemonIsRefused(t *testing.T) {
 	}
 }
 
+// With containment the grandchild is killed with its program (see
+// test/containment); this checks that, where it survives (cgroups=off, the
+// reference's behaviour), it cannot hold up the shutdown.
 func TestShutdownWithGrandchildHoldingStdout(t *testing.T) {
-	d := start(t, "[program:parent]\ncommand=/bin/sh -c 'sleep 300 & echo $! > %(here)s/gc.pid; exec sleep 300'\nstartsecs=0\n")
+	d := startUncontained(t, "[program:parent]\ncommand=/bin/sh -c 'sleep 300 & echo $! > %(here)s/gc.pid; exec sleep 300'\nstartsecs=0\n")
 	d.waitLog("success: parent", 1, 10*time.Second)
 	var gc int
 	deadline := time.Now().Add(5 * time.Second)

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"supervisord/internal/cgroup"
 )
 
 // Environment variables that choose the daemons.
@@ -104,13 +106,25 @@ func (p Paths) Header(extra ...string) string {
 	fmt.Fprintf(&b, "[unix_http_server]\nfile=%s\n\n", p.Socket)
 	fmt.Fprintf(&b, "[supervisord]\nlogfile=%s\npidfile=%s\nchildlogdir=%s\nloglevel=info\nnodaemon=true\n",
 		p.Log, p.Pid, p.Dir)
+	own := true
 	for _, e := range extra {
 		b.WriteString(e + "\n")
+		own = own && !strings.HasPrefix(e, "cgroup_parent=")
+	}
+	if own {
+		// Our daemon puts its programs' cgroups under a parent of the
+		// test's own; the reference ignores the key.
+		fmt.Fprintf(&b, "cgroup_parent=%s\n", p.CgroupParent())
 	}
 	b.WriteString("\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n")
 	fmt.Fprintf(&b, "[supervisorctl]\nserverurl=unix://%s\n\n", p.Socket)
 	return b.String()
 }
+
+// CgroupParent is the cgroup (in every hierarchy) under which a daemon
+// on this directory's config keeps its programs' cgroups; it is removed
+// once the daemon has exited.
+func (p Paths) CgroupParent() string { return "/supervisord-test-" + filepath.Base(p.Dir) }
 
 // ShortTempDir makes a directory whose path is short enough for a unix
 // socket inside it (sun_path is 108 bytes).
@@ -152,6 +166,9 @@ func Start(bin string, p Paths, config string) (*Daemon, error) {
 	d := &Daemon{Bin: bin, Paths: p, cmd: cmd, out: out, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
+		// The daemon is gone: remove the cgroup parent the header gave
+		// it, and anything a killed daemon left there.
+		cgroup.RemoveAll(p.CgroupParent())
 		d.mu.Lock()
 		d.waitErr = err
 		d.mu.Unlock()

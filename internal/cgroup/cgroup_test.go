@@ -1,0 +1,182 @@
+package cgroup
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"supervisord/internal/spawn"
+)
+
+// testParent makes a cgroup parent of the test's own, removed (with
+// anything left in it) when the test ends, also on failure. It skips only
+// where cgroups cannot be created at all.
+func testParent(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	parent := "/supervisord-test-" + hex.EncodeToString(b)
+	t.Cleanup(func() { RemoveAll(parent) })
+	return parent
+}
+
+func openOrSkip(t *testing.T, opts Options) *Manager {
+	t.Helper()
+	m, err := Open(opts)
+	if err != nil {
+		if os.Getuid() == 0 {
+			t.Fatalf("Open as root: %v", err)
+		}
+		t.Skipf("cgroups cannot be created here: %v", err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+func startIn(t *testing.T, g *Group, argv ...string) int {
+	t.Helper()
+	fd, err := g.OpenFD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	c, err := spawn.Start(spawn.Spec{Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}, Umask: -1, Setpgid: true,
+		Contain: spawn.Containment{UseCgroupFD: true, CgroupFD: fd, JoinThread: g.JoinV1()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stdout.Close()
+	if c.Stderr != nil {
+		c.Stderr.Close()
+	}
+	go func() {
+		var ws syscall.WaitStatus
+		syscall.Wait4(c.Pid, &ws, 0, nil)
+	}()
+	return c.Pid
+}
+
+func inCgroup(pid int, hierarchy string) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	for _, line := range strings.Split(string(b), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) == 3 && (parts[1] == hierarchy) {
+			return parts[2]
+		}
+	}
+	return ""
+}
+
+func TestGroupHoldsTreeAndKillsIt(t *testing.T) {
+	parent := testParent(t)
+	m := openOrSkip(t, Options{Parent: parent, Name: "d1"})
+	g, err := m.Group(GroupName("web", "web"), Limits{MemoryBytes: 64 << 20, Pids: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := startIn(t, g, "/bin/sh", "-c", "setsid sleep 1000 & exec sleep 1000")
+	want := filepath.Join(parent, "d1", "web:web")
+	if got := inCgroup(pid, ""); got != want {
+		t.Errorf("v2 cgroup of child = %q, want %q", got, want)
+	}
+	if m.hybrid {
+		for _, h := range []string{"memory", "pids"} {
+			if got := inCgroup(pid, h); got != want {
+				t.Errorf("%s cgroup of child = %q, want %q", h, got, want)
+			}
+		}
+	}
+	waitProcs(t, g, 2) // both sleeps are counted
+	if u := g.Usage(); u.Tasks != 2 || u.MemoryBytes == 0 {
+		t.Errorf("usage = %+v", u)
+	}
+	if p, err := g.Populated(); err != nil || !p {
+		t.Fatalf("populated = %v, %v", p, err)
+	}
+	if err := g.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-m.Events():
+			if ev.Group != g || ev.Kind != Populated {
+				continue
+			}
+			if p, _ := g.Populated(); p {
+				continue
+			}
+		case <-timeout:
+			t.Fatal("no populated 0 event")
+		}
+		break
+	}
+	if err := g.Remove(); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if _, err := os.Stat(g.Path()); !os.IsNotExist(err) {
+		t.Errorf("cgroup still there: %v", err)
+	}
+}
+
+func TestSweepKillsLeftovers(t *testing.T) {
+	parent := testParent(t)
+	m := openOrSkip(t, Options{Parent: parent, Name: "d2"})
+	g, err := m.Group(GroupName("a", "a_0"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startIn(t, g, "/bin/sh", "-c", "sleep 1000 & exec sleep 1000")
+	waitProcs(t, g, 2)
+	m.Close() // as if the daemon died: the group stays with its processes
+	m2 := openOrSkip(t, Options{Parent: parent, Name: "d2"})
+	left := m2.Sweep(5 * time.Second)
+	if len(left) != 1 || left[0].Name != "a:a_0" || left[0].Procs != 2 || left[0].Err != nil {
+		t.Fatalf("sweep = %+v", left)
+	}
+	if _, err := os.Stat(g.Path()); !os.IsNotExist(err) {
+		t.Errorf("leftover cgroup still there: %v", err)
+	}
+}
+
+func waitProcs(t *testing.T, g *Group, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		procs, _ := g.Procs()
+		if len(procs) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("procs = %v, want %d", procs, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestKeyValue(t *testing.T) {
+	b := []byte("populated 1\nfrozen 0\n")
+	if keyValue(b, "populated") != 1 || keyValue(b, "frozen") != 0 || keyValue(b, "absent") != 0 {
+		t.Error("cgroup.events misread")
+	}
+	oom := []byte("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n")
+	if keyValue(oom, "oom_kill") != 3 {
+		t.Error("memory.oom_control misread")
+	}
+}
+
+// FuzzKeyValue: no content of a cgroup file makes the reader panic.
+func FuzzKeyValue(f *testing.F) {
+	f.Add([]byte("populated 1\nfrozen 0\n"), "populated")
+	f.Add([]byte("usage_usec 12\nuser_usec 5"), "usage_usec")
+	f.Add([]byte("oom_kill 18446744073709551616\n"), "oom_kill")
+	f.Fuzz(func(t *testing.T, b []byte, key string) {
+		keyValue(b, key)
+	})
+}

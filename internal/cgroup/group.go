@@ -1,0 +1,330 @@
+package cgroup
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/cgroups/v3/cgroup1"
+	"github.com/containerd/cgroups/v3/cgroup2"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Limits are what a group may use; zero means no limit.
+type Limits struct {
+	MemoryBytes int64
+	CPUs        float64
+	Pids        int
+}
+
+// EventKind tells what an Event is about.
+type EventKind int
+
+const (
+	// Populated: the group's cgroup.events changed; read Populated.
+	Populated EventKind = iota
+	// OOM: the OOM killer acted in the group; read OOMKills.
+	OOM
+)
+
+// Event is a notification about one group.
+type Event struct {
+	Group *Group
+	Kind  EventKind
+}
+
+// Group is one process's cgroup, in every hierarchy used.
+type Group struct {
+	m      *Manager
+	name   string
+	v2     *cgroup2.Manager
+	v2path string
+	v1     cgroup1.Cgroup          // nil on a pure v2 host
+	v1dirs map[cgroup1.Name]string // absolute directories of v1
+	oomFD  *os.File                // v1 OOM eventfd, nil without memory
+	files  []string                // watched files
+
+	mu       sync.Mutex // guards cached, cachedAt
+	cached   Usage
+	cachedAt time.Time
+}
+
+// GroupName is the cgroup name for a process: "group:name", with the
+// characters a directory name cannot hold replaced.
+func GroupName(group, name string) string {
+	r := strings.NewReplacer("/", "_", "\x00", "_")
+	return r.Replace(group) + ":" + r.Replace(name)
+}
+
+// Group creates (or takes over, empty) the cgroup called name with lim
+// and starts watching it.
+func (m *Manager) Group(name string, lim Limits) (*Group, error) {
+	if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
+		return nil, fmt.Errorf("cgroup: bad name %q", name)
+	}
+	rel, err := filepath.Rel(m.v2mount, filepath.Join(m.v2base, name))
+	if err != nil {
+		return nil, err
+	}
+	res := &cgroup2.Resources{}
+	if !m.hybrid {
+		if lim.MemoryBytes > 0 {
+			zero := int64(0)
+			res.Memory = &cgroup2.Memory{Max: &lim.MemoryBytes, Swap: &zero}
+		}
+		if lim.CPUs > 0 {
+			quota, period := cpuQuota(lim.CPUs)
+			res.CPU = &cgroup2.CPU{Max: cgroup2.NewCPUMax(&quota, &period)}
+		}
+		if lim.Pids > 0 {
+			res.Pids = &cgroup2.Pids{Max: int64(lim.Pids)}
+		}
+	}
+	v2, err := cgroup2.NewManager(m.v2mount, "/"+rel, res)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create cgroup %s: %w", filepath.Join(m.v2base, name), unwrapPath(err))
+	}
+	g := &Group{m: m, name: name, v2: v2, v2path: filepath.Join(m.v2base, name), v1dirs: map[cgroup1.Name]string{}}
+	if m.hybrid {
+		if err := g.openV1(lim); err != nil {
+			v2.Delete()
+			return nil, err
+		}
+	}
+	if err := g.startEvents(); err != nil {
+		g.Remove()
+		return nil, err
+	}
+	return g, nil
+}
+
+// cpuQuota turns CPUs into a CFS quota over the kernel's default period.
+func cpuQuota(cpus float64) (int64, uint64) {
+	const period = 100000
+	quota := int64(cpus * period)
+	if quota < 1000 {
+		quota = 1000 // the kernel's minimum
+	}
+	return quota, period
+}
+
+// openV1 makes the group in the v1 memory and pids hierarchies (always,
+// for accounting) and cpu (only for a limit), with the limits set.
+func (g *Group) openV1(lim Limits) error {
+	m := g.m
+	var subs []cgroup1.Subsystem
+	for _, n := range []cgroup1.Name{cgroup1.Memory, cgroup1.Pids, cgroup1.Cpu} {
+		s := m.v1subs[n]
+		if s == nil || (n == cgroup1.Cpu && lim.CPUs <= 0) {
+			continue
+		}
+		subs = append(subs, s)
+		g.v1dirs[n] = filepath.Join(m.v1base[n], g.name)
+	}
+	if len(subs) == 0 {
+		return nil
+	}
+	res := &specs.LinuxResources{}
+	if lim.MemoryBytes > 0 {
+		res.Memory = &specs.LinuxMemory{Limit: &lim.MemoryBytes}
+		if _, err := os.Stat(filepath.Join(m.v1base[cgroup1.Memory], "memory.memsw.limit_in_bytes")); err == nil {
+			res.Memory.Swap = &lim.MemoryBytes // no swapping past the limit
+		}
+	}
+	if lim.CPUs > 0 {
+		quota, period := cpuQuota(lim.CPUs)
+		res.CPU = &specs.LinuxCPU{Quota: &quota, Period: &period}
+	}
+	if lim.Pids > 0 {
+		pids := int64(lim.Pids)
+		res.Pids = &specs.LinuxPids{Limit: &pids}
+	}
+	// Each hierarchy has its own base; the path handed to the library is
+	// relative to the hierarchy's root.
+	rels := map[cgroup1.Name]string{}
+	for _, s := range subs {
+		root := s.(interface{ Path(string) string }).Path("/")
+		rel, err := filepath.Rel(root, g.v1dirs[s.Name()])
+		if err != nil {
+			return err
+		}
+		rels[s.Name()] = "/" + rel
+	}
+	path := func(n cgroup1.Name) (string, error) {
+		if p, ok := rels[n]; ok {
+			return p, nil
+		}
+		return "", cgroup1.ErrControllerNotActive
+	}
+	cg, err := cgroup1.New(path, res,
+		cgroup1.WithHierarchy(func() ([]cgroup1.Subsystem, error) { return subs, nil }),
+		func(c *cgroup1.InitConfig) error { c.InitCheck = cgroup1.AllowAny; return nil })
+	if err != nil {
+		for _, d := range g.v1dirs {
+			os.Remove(d)
+		}
+		return fmt.Errorf("cannot create cgroup %s in the v1 hierarchies: %w", g.name, unwrapPath(err))
+	}
+	g.v1 = cg
+	return nil
+}
+
+// startEvents watches cgroup.events (and, on v2 with memory,
+// memory.events) and, on v1 with memory, arms the OOM eventfd.
+func (g *Group) startEvents() error {
+	m := g.m
+	files := []string{filepath.Join(g.v2path, "cgroup.events")}
+	if !m.hybrid && m.have.Memory {
+		files = append(files, filepath.Join(g.v2path, "memory.events"))
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return errors.New("cgroup: manager closed")
+	}
+	for _, f := range files {
+		m.byFile[f] = g
+	}
+	m.mu.Unlock()
+	g.files = files
+	for _, f := range files {
+		if err := m.watch.Add(f); err != nil {
+			return fmt.Errorf("cgroup: watching %s: %w", f, unwrapPath(err))
+		}
+	}
+	if g.v1 != nil && g.v1dirs[cgroup1.Memory] != "" {
+		fd, err := g.v1.OOMEventFD()
+		if err != nil {
+			return fmt.Errorf("cgroup: OOM notification for %s: %w", g.name, err)
+		}
+		if err := unix.SetNonblock(int(fd), true); err != nil {
+			unix.Close(int(fd))
+			return err
+		}
+		g.oomFD = os.NewFile(fd, "oom "+g.name)
+		go g.oomLoop(g.oomFD)
+	}
+	return nil
+}
+
+func (g *Group) oomLoop(f *os.File) {
+	var b [8]byte
+	for {
+		if _, err := f.Read(b[:]); err != nil {
+			return
+		}
+		g.m.send(Event{Group: g, Kind: OOM})
+	}
+}
+
+func (g *Group) closeEvents() {
+	m := g.m
+	m.mu.Lock()
+	for _, f := range g.files {
+		delete(m.byFile, f)
+	}
+	closed := m.closed
+	m.mu.Unlock()
+	if !closed {
+		for _, f := range g.files {
+			m.watch.Remove(f)
+		}
+	}
+	g.files = nil
+	if g.oomFD != nil {
+		g.oomFD.Close()
+		g.oomFD = nil
+	}
+}
+
+// Name is the group's directory name.
+func (g *Group) Name() string { return g.name }
+
+// Path is the group's directory in the cgroup v2 hierarchy.
+func (g *Group) Path() string { return g.v2path }
+
+// OpenFD opens the group's v2 directory for clone3's CLONE_INTO_CGROUP;
+// the caller closes it once the child is started.
+func (g *Group) OpenFD() (int, error) {
+	fd, err := unix.Open(g.v2path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("cannot open cgroup %s: %w", g.v2path, err)
+	}
+	return fd, nil
+}
+
+// JoinV1 moves the calling thread into the group's v1 cgroups, so that a
+// child forked by this thread is born in them; nil on a pure v2 host.
+// The thread must be locked and must not run anything else afterwards.
+func (g *Group) JoinV1() func() error {
+	if g.v1 == nil {
+		return nil
+	}
+	dirs := make([]string, 0, len(g.v1dirs))
+	for _, d := range g.v1dirs {
+		dirs = append(dirs, filepath.Join(d, "tasks"))
+	}
+	return func() error {
+		tid := []byte(strconv.Itoa(unix.Gettid()))
+		for _, f := range dirs {
+			if err := os.WriteFile(f, tid, 0); err != nil {
+				return fmt.Errorf("cannot join cgroup %s: %w", filepath.Dir(f), unwrapPath(err))
+			}
+		}
+		return nil
+	}
+}
+
+// Populated reports whether any process is in the group.
+func (g *Group) Populated() (bool, error) {
+	b, err := os.ReadFile(filepath.Join(g.v2path, "cgroup.events"))
+	if err != nil {
+		return false, err
+	}
+	return keyValue(b, "populated") != 0, nil
+}
+
+// Kill sends SIGKILL to every process in the group (cgroup.kill where
+// the kernel has it).
+func (g *Group) Kill() error { return g.v2.Kill() }
+
+// Procs lists the pids in the group.
+func (g *Group) Procs() ([]uint64, error) { return g.v2.Procs(true) }
+
+// Remove stops the group's notifications and removes its directories;
+// it fails while processes are in it.
+func (g *Group) Remove() error {
+	g.closeEvents()
+	var errs []error
+	if g.v1 != nil {
+		if err := g.v1.Delete(); err != nil && !errors.Is(err, cgroup1.ErrCgroupDeleted) {
+			errs = append(errs, err)
+		}
+	}
+	if err := g.v2.Delete(); err != nil && !os.IsNotExist(err) {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// keyValue reads "key N" lines (cgroup.events, memory.events, cpu.stat,
+// memory.oom_control) and returns key's value, 0 when absent.
+func keyValue(b []byte, key string) uint64 {
+	s := bufio.NewScanner(bytes.NewReader(b))
+	for s.Scan() {
+		k, v, ok := strings.Cut(s.Text(), " ")
+		if ok && k == key {
+			n, _ := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}

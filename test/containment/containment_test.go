@@ -1,0 +1,604 @@
+// Package containment_test runs the built daemon with each program in a
+// cgroup of its own and checks what the issue promised: limits hold, OOM
+// kills are named, stops leave nothing behind, a killed daemon's
+// programs are not run twice, and the whole tree is accounted for. Every
+// test uses a cgroup parent of its own, removed afterwards (also on
+// failure); tests skip only where cgroups cannot be created at all.
+package containment_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"supervisord/internal/cgroup"
+	"supervisord/test/harness"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ctbin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin, err = harness.BuildOurs(".", dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// v2mount is where the cgroup v2 hierarchy is mounted, "" without one.
+func v2mount() string {
+	for _, d := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		var st syscall.Statfs_t
+		if syscall.Statfs(d, &st) == nil && st.Type == 0x63677270 {
+			return d
+		}
+	}
+	return ""
+}
+
+// env is one test's cgroup parent and daemon.
+type env struct {
+	t      *testing.T
+	parent string
+	paths  harness.Paths
+	d      *harness.Daemon
+	rpc    *harness.Client
+}
+
+// newEnv makes the test's cgroup parent and skips only where no cgroup
+// can be made at all (not as root: CI must run these).
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	mnt := v2mount()
+	if mnt == "" {
+		if os.Getuid() == 0 {
+			t.Fatal("no cgroup v2 hierarchy, as root")
+		}
+		t.Skip("no cgroup v2 hierarchy")
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	parent := "/supervisord-test-" + hex.EncodeToString(b)
+	if err := os.Mkdir(filepath.Join(mnt, parent), 0o755); err != nil {
+		if os.Getuid() == 0 {
+			t.Fatalf("cannot create a cgroup as root: %v", err)
+		}
+		t.Skipf("cgroups cannot be created here: %v", err)
+	}
+	t.Cleanup(func() { cgroup.RemoveAll(parent) })
+	dir, err := harness.ShortTempDir("ct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return &env{t: t, parent: parent, paths: harness.PathsIn(dir)}
+}
+
+func (e *env) config(extra, programs string) string {
+	return e.paths.Header("cgroup_parent="+e.parent, extra) + programs
+}
+
+// start runs the daemon on programs and waits until it logged its
+// start-up.
+func (e *env) start(extra, programs string) {
+	e.t.Helper()
+	d, err := harness.Start(bin, e.paths, e.config(extra, programs))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.d = d
+	e.t.Cleanup(func() {
+		if err := d.Stop(30 * time.Second); err != nil {
+			e.t.Error(err)
+		}
+	})
+	e.rpc = harness.NewUnixClient(e.paths.Socket, 10*time.Second)
+	e.waitLog("supervisord started with pid", 1)
+}
+
+func (e *env) log() string { return e.d.Log() }
+
+func (e *env) waitLog(sub string, n int) {
+	e.t.Helper()
+	e.waitFor(fmt.Sprintf("%d× %q in the log", n, sub), 20*time.Second, func() bool {
+		return strings.Count(e.log(), sub) >= n
+	})
+}
+
+func (e *env) waitFor(what string, timeout time.Duration, ok func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			out, _ := os.ReadFile(e.paths.Output)
+			e.t.Fatalf("timed out waiting for %s; log:\n%s\noutput:\n%s", what, e.log(), out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *env) info(name string) map[string]any {
+	e.t.Helper()
+	v, err := e.rpc.Call(context.Background(), "supervisor.getProcessInfo", name)
+	if err != nil {
+		e.t.Fatalf("getProcessInfo(%s): %v", name, err)
+	}
+	return v.(map[string]any)
+}
+
+func (e *env) waitState(name, state string) map[string]any {
+	e.t.Helper()
+	var info map[string]any
+	e.waitFor(name+" "+state, 20*time.Second, func() bool {
+		info = e.info(name)
+		return info["statename"] == state
+	})
+	return info
+}
+
+// dir is the program's cgroup in the v2 hierarchy (or, with hierarchy,
+// in that v1 hierarchy).
+func (e *env) dir(hierarchy, name string) string {
+	e.t.Helper()
+	root := v2mount()
+	if hierarchy != "" {
+		root = filepath.Join("/sys/fs/cgroup", hierarchy)
+	}
+	m, _ := filepath.Glob(filepath.Join(root, e.parent, "supervisord-*", name+":"+name))
+	if len(m) != 1 {
+		e.t.Fatalf("cgroup of %s in %s: %v", name, root, m)
+	}
+	return m[0]
+}
+
+func procsIn(dir string) []int {
+	b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	return out
+}
+
+func readKey(t *testing.T, file, key string) uint64 {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok && k == key {
+			n, _ := strconv.ParseUint(v, 10, 64)
+			return n
+		}
+	}
+	t.Fatalf("no %s in %s:\n%s", key, file, b)
+	return 0
+}
+
+func (e *env) client() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var dl net.Dialer
+			return dl.DialContext(ctx, "unix", e.paths.Socket)
+		},
+	}}
+}
+
+// get fetches a page from the daemon's HTTP server.
+func (e *env) get(path string) string {
+	e.t.Helper()
+	resp, err := e.client().Get("http://localhost" + path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// metric reads one per-process series from /metrics; ok is false when it
+// is absent.
+func (e *env) metric(name, proc string) (float64, bool) {
+	e.t.Helper()
+	resp, err := e.client().Get("http://localhost/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(bufio.NewReader(resp.Body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f := fams[name]
+	if f == nil {
+		return 0, false
+	}
+	for _, m := range f.Metric {
+		for _, l := range m.Label {
+			if l.GetName() == "name" && l.GetValue() == proc {
+				if m.Counter != nil {
+					return m.Counter.GetValue(), true
+				}
+				return m.Gauge.GetValue(), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// allocate is a python3 program that touches n MB and then sleeps.
+func allocate(mb int) string {
+	return fmt.Sprintf(`python3 -c "import time; b = bytearray(%d*1024*1024); b[::4096] = b'x' * len(range(0, len(b), 4096)); time.sleep(1000)"`, mb)
+}
+
+func TestOOMKillIsNamed(t *testing.T) {
+	e := newEnv(t)
+	e.start("", `[program:hog]
+command=`+allocate(200)+`
+memory_limit=32MB
+startsecs=0
+autorestart=false
+`)
+	e.waitLog("oom: 'hog' killed by the kernel OOM killer (memory_limit 32MB)", 1)
+	e.waitLog("exited: hog (terminated by SIGKILL; not expected)", 1)
+	info := e.waitState("hog", "EXITED")
+	if n, ok := info["oom_kills"].(int); !ok || n < 1 {
+		t.Errorf("oom_kills member = %#v, want >= 1; info %v", info["oom_kills"], info)
+	}
+	if v, ok := e.metric("supervisord_process_oom_kills_total", "hog"); !ok || v < 1 {
+		t.Errorf("supervisord_process_oom_kills_total{name=hog} = %v (present %v), want >= 1", v, ok)
+	}
+}
+
+func TestCPULimitHoldsABusyLoop(t *testing.T) {
+	e := newEnv(t)
+	e.start("", `[program:spin]
+command=sh -c 'while :; do :; done'
+cpu_limit=0.2
+startsecs=0
+`)
+	e.waitState("spin", "RUNNING")
+	stat := filepath.Join(e.dir("", "spin"), "cpu.stat")
+	before, t0 := readKey(t, stat, "usage_usec"), time.Now()
+	time.Sleep(3 * time.Second) // the measurement window itself
+	after, t1 := readKey(t, stat, "usage_usec"), time.Now()
+	share := float64(after-before) / 1e6 / t1.Sub(t0).Seconds()
+	t.Logf("busy loop used %.1f%% of a CPU under cpu_limit=0.2", share*100)
+	if share > 0.25 {
+		t.Errorf("busy loop used %.1f%% of a CPU, want <= 25%%", share*100)
+	}
+	if share < 0.05 {
+		t.Errorf("busy loop used %.1f%% of a CPU: not running?", share*100)
+	}
+}
+
+// forkLoop forks 100 sleeping children, counting those the kernel allows,
+// then reports and sleeps; it survives refused forks (a shell would exit).
+const forkLoop = `python3 -c "exec('import os, time\nn = 0\nfor i in range(100):\n  try:\n    pid = os.fork()\n  except OSError:\n    continue\n  if pid == 0:\n    time.sleep(1000)\n    os._exit(0)\n  n += 1\nprint(\'forked\', n, flush=True)\ntime.sleep(1000)')"`
+
+func TestPidsLimitStopsAForkLoop(t *testing.T) {
+	e := newEnv(t)
+	out := filepath.Join(e.paths.Dir, "forker.out")
+	e.start("", `[program:forker]
+command=`+forkLoop+`
+pids_limit=20
+startsecs=0
+stdout_logfile=`+out+`
+`)
+	e.waitState("forker", "RUNNING")
+	e.waitFor("the fork loop's report", 20*time.Second, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "forked")
+	})
+	b, _ := os.ReadFile(out)
+	if got := strings.TrimSpace(string(b)); got != "forked 19" {
+		t.Errorf("fork loop says %q, want \"forked 19\" (19 children and itself make 20)", got)
+	}
+	if n := len(procsIn(e.dir("", "forker"))); n != 20 {
+		t.Errorf("%d processes in the cgroup, want 20", n)
+	}
+	if info := e.info("forker"); info["tasks"] != 20 {
+		t.Errorf("tasks member = %v, want 20", info["tasks"])
+	}
+	if n := strings.Count(e.log(), "spawned: 'forker'"); n != 1 {
+		t.Errorf("spawned %d times", n)
+	}
+}
+
+func TestStopLeavesNothingBehind(t *testing.T) {
+	e := newEnv(t)
+	e.start("", `[program:esc]
+command=sh -c 'setsid sleep 1000 & exec sleep 1000'
+startsecs=0
+`)
+	e.waitState("esc", "RUNNING")
+	dir := e.dir("", "esc")
+	var pids []int
+	e.waitFor("both sleeps in the cgroup", 10*time.Second, func() bool {
+		pids = procsIn(dir)
+		return len(pids) == 2
+	})
+	if _, err := e.rpc.Call(context.Background(), "supervisor.stopProcess", "esc", true); err != nil {
+		t.Fatal(err)
+	}
+	if info := e.info("esc"); info["statename"] != "STOPPED" {
+		t.Fatalf("state after stop = %v", info["statename"])
+	}
+	for _, pid := range pids {
+		if harness.Alive(pid) {
+			t.Errorf("pid %d (%s) outlived the stop", pid, cmdline(pid))
+		}
+	}
+	if n := readKey(t, filepath.Join(dir, "cgroup.events"), "populated"); n != 0 {
+		t.Errorf("cgroup still populated after STOPPED")
+	}
+}
+
+func cmdline(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return strings.ReplaceAll(string(b), "\x00", " ")
+}
+
+// countSleeps counts live processes whose command line is "sleep arg".
+func countSleeps(arg string) int {
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if strings.TrimSpace(cmdline(pid)) == "sleep "+arg && harness.Alive(pid) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDaemonKilledThenRestartedRunsEachProgramOnce(t *testing.T) {
+	e := newEnv(t)
+	base := 900000 + int(time.Now().UnixNano()%90000)*1
+	var programs strings.Builder
+	names := []string{"a", "b", "c"}
+	for i, n := range names {
+		fmt.Fprintf(&programs, "[program:%s]\ncommand=sh -c 'sleep %d & exec sleep %d'\nstartsecs=0\n\n", n, base+10*i, base+10*i+1)
+	}
+	e.start("", programs.String())
+	for _, n := range names {
+		e.waitState(n, "RUNNING")
+	}
+	e.waitFor("every tree complete", 10*time.Second, func() bool {
+		for i := range names {
+			if countSleeps(strconv.Itoa(base+10*i)) != 1 || countSleeps(strconv.Itoa(base+10*i+1)) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	old := e.d
+	syscall.Kill(old.Pid(), syscall.SIGKILL)
+	<-old.Done()
+	for i := range names {
+		if countSleeps(strconv.Itoa(base+10*i+1)) != 1 {
+			t.Fatalf("program %s did not outlive the daemon's SIGKILL: nothing to prove", names[i])
+		}
+	}
+	os.Remove(e.paths.Log)
+	e.start("", programs.String())
+	for _, n := range names {
+		e.waitState(n, "RUNNING")
+	}
+	e.waitLog("by a previous daemon", len(names))
+	e.waitFor("every new tree complete", 10*time.Second, func() bool {
+		for i := range names {
+			if countSleeps(strconv.Itoa(base+10*i)) < 1 {
+				return false
+			}
+		}
+		return true
+	})
+	for i, n := range names {
+		for _, arg := range []int{base + 10*i, base + 10*i + 1} {
+			if c := countSleeps(strconv.Itoa(arg)); c != 1 {
+				t.Errorf("program %s: %d× sleep %d running, want exactly 1", n, c, arg)
+			}
+		}
+	}
+}
+
+func TestTreeMemoryInMetrics(t *testing.T) {
+	e := newEnv(t)
+	e.start("", `[program:tree]
+command=sh -c '`+strings.ReplaceAll(allocate(50), "'", `'"'"'`)+`; true'
+startsecs=0
+`)
+	e.waitState("tree", "RUNNING")
+	var v float64
+	e.waitFor("tree memory >= 50MB in /metrics", 20*time.Second, func() bool {
+		var ok bool
+		v, ok = e.metric("supervisord_process_tree_memory_bytes", "tree")
+		return ok && v >= 50<<20
+	})
+	if tasks, ok := e.metric("supervisord_process_tree_tasks", "tree"); !ok || tasks < 2 {
+		t.Errorf("tree tasks = %v (present %v), want >= 2 (sh and python3)", tasks, ok)
+	}
+	// The wrapper alone is small: the memory is its child's.
+	info := e.info("tree")
+	if rss, ok := e.metric("supervisord_process_resident_memory_bytes", "tree"); ok && rss >= 50<<20 {
+		t.Errorf("the sh wrapper itself has %v resident bytes; the test proves nothing", rss)
+	}
+	t.Logf("tree memory %.1f MiB, info %v", v/(1<<20), info)
+	// The status page's memory column shows the tree's, not the wrapper's.
+	page := e.get("/")
+	m := regexp.MustCompile(`(?s)data-spec="tree".*?c-mem">([0-9.]+) MiB<`).FindStringSubmatch(page)
+	if m == nil {
+		t.Errorf("the status page does not show the tree's memory:\n%s", page)
+	} else if mib, _ := strconv.ParseFloat(m[1], 64); mib < 50 {
+		t.Errorf("the status page shows %s MiB for the tree, want >= 50", m[1])
+	}
+	out, code := ctl(t, e, "status", "-l", "tree")
+	if code != 0 || !strings.Contains(out, "tasks 2") || !strings.Contains(out, "memory ") {
+		t.Errorf("status -l: exit %d\n%s", code, out)
+	}
+}
+
+func ctl(t *testing.T, e *env, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"ctl", "-c", e.paths.Config}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
+
+func TestMemoryRestartAbove(t *testing.T) {
+	for _, mode := range []string{"auto", "off"} {
+		t.Run("cgroups="+mode, func(t *testing.T) {
+			e := newEnv(t)
+			e.start("cgroups="+mode, `[program:fat]
+command=`+allocate(60)+`
+memory_restart_above=20MB
+memory_restart_after=1
+startsecs=0
+`)
+			e.waitLog("memory: restarting 'fat': its processes used", 1)
+			e.waitLog("spawned: 'fat'", 2)
+			if !strings.Contains(e.log(), "above memory_restart_above 20MB for 1s") {
+				t.Errorf("log:\n%s", e.log())
+			}
+			if v, ok := e.metric("supervisord_process_memory_restarts_total", "fat"); !ok || v < 1 {
+				t.Errorf("memory restarts metric = %v (present %v)", v, ok)
+			}
+		})
+	}
+}
+
+func TestCgroupsOnWithUnusableParentRefusesToStart(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.paths.Header("cgroups=on", "cgroup_parent="+e.parent+"/cgroup.procs/x") + "[program:x]\ncommand=sleep 100\n"
+	d, err := harness.Start(bin, e.paths, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.Done():
+	case <-time.After(20 * time.Second):
+		d.Kill()
+		t.Fatal("daemon did not refuse to start")
+	}
+	out, _ := os.ReadFile(e.paths.Output)
+	if !strings.Contains(string(out), "cgroups=on but cgroups cannot be used") {
+		t.Errorf("output:\n%s", out)
+	}
+	if exited, err := d.Exited(); !exited || err == nil {
+		t.Errorf("daemon exit: %v %v", exited, err)
+	}
+}
+
+func TestLimitWithoutCgroupsIsAStartupError(t *testing.T) {
+	e := newEnv(t)
+	// Under auto, cgroups that cannot be made are no error, unless a
+	// limit needs them.
+	cfg := e.paths.Header("cgroups=auto", "cgroup_parent="+e.parent+"/cgroup.procs/x") + "[program:x]\ncommand=sleep 100\nmemory_limit=64MB\n"
+	d, err := harness.Start(bin, e.paths, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.Done():
+	case <-time.After(20 * time.Second):
+		d.Kill()
+		t.Fatal("daemon did not refuse to start")
+	}
+	out, _ := os.ReadFile(e.paths.Output)
+	if !strings.Contains(string(out), "supervisord.conf:") || !strings.Contains(string(out), "memory_limit is set but cannot be enforced") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestCgroupFailureIsASpawnError(t *testing.T) {
+	e := newEnv(t)
+	// The parent may hold the daemon's directory but nothing below it.
+	if err := os.WriteFile(filepath.Join(v2mount(), e.parent, "cgroup.max.descendants"), []byte("1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	e.start("", `[program:nocg]
+command=sleep 1000
+startretries=1
+`)
+	info := e.waitState("nocg", "FATAL")
+	if msg, _ := info["spawnerr"].(string); !strings.Contains(msg, "cannot create cgroup") {
+		t.Errorf("spawnerr = %q", msg)
+	}
+	e.waitLog("gave up: nocg entered FATAL state", 1)
+	if v, err := e.rpc.Call(context.Background(), "supervisor.getState"); err != nil {
+		t.Errorf("daemon not answering: %v", err)
+	} else if s := v.(map[string]any)["statename"]; s != "RUNNING" {
+		t.Errorf("daemon state %v", s)
+	}
+}
+
+func TestPdeathsigWithoutCgroups(t *testing.T) {
+	e := newEnv(t)
+	e.start("cgroups=off", `[program:tied]
+command=sleep 1000
+pdeathsig=KILL
+startsecs=0
+
+[program:free]
+command=sleep 1000
+startsecs=0
+
+[program:churn]
+command=sh -c 'exit 0'
+directory=/tmp
+startsecs=0
+autorestart=true
+`)
+	tied := e.waitState("tied", "RUNNING")["pid"].(int)
+	free := e.waitState("free", "RUNNING")["pid"].(int)
+	t.Cleanup(func() { syscall.Kill(free, syscall.SIGKILL) })
+	// Spawns on threads that end afterwards (directory= forks on a
+	// thread of its own) must not reach the tied child.
+	e.waitLog("spawned: 'churn'", 5)
+	if !harness.Alive(tied) {
+		t.Fatal("the tied child died while the daemon lives")
+	}
+	syscall.Kill(e.d.Pid(), syscall.SIGKILL)
+	<-e.d.Done()
+	e.waitFor("the tied child to die with the daemon", 10*time.Second, func() bool { return !harness.Alive(tied) })
+	if !harness.Alive(free) {
+		t.Error("the child without pdeathsig died too: the test proves nothing")
+	}
+}
