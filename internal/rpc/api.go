@@ -183,7 +183,7 @@ func (a *API) control(ctx context.Context, args []any, start bool) (any, error) 
 	if err := a.checkState(); err != nil {
 		return nil, err
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (a *API) allCall(start bool) func(context.Context, []any) (any, error) {
 		}
 		var procs []ProcessRef
 		var infos []process.Info
-		for _, g := range a.b.Groups() {
+		for _, g := range a.rows() {
 			for _, p := range g.Processes {
 				procs = append(procs, ProcessRef{g.Name, p.Name})
 				infos = append(infos, p)
@@ -237,7 +237,7 @@ func (a *API) allCall(start bool) func(context.Context, []any) (any, error) {
 
 func (a *API) runGroup(ctx context.Context, name string, wait, start bool) (any, error) {
 	var g *GroupSnapshot
-	groups := a.b.Groups()
+	groups := a.rows()
 	for i := range groups {
 		if groups[i].Name == name {
 			g = &groups[i]
@@ -316,7 +316,7 @@ func (a *API) signalProcess(_ context.Context, args []any) (any, error) {
 	if err := a.checkState(); err != nil {
 		return nil, err
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +359,7 @@ func (a *API) signalProcessGroup(_ context.Context, args []any) (any, error) {
 	if err := a.checkState(); err != nil {
 		return nil, err
 	}
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		if g.Name == name {
 			return a.signalMany(g.Processes, args[1]), nil
 		}
@@ -372,7 +372,7 @@ func (a *API) signalAllProcesses(_ context.Context, args []any) (any, error) {
 		return nil, err
 	}
 	var all []process.Info
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		all = append(all, g.Processes...)
 	}
 	res := a.signalMany(all, args[0])
@@ -403,7 +403,7 @@ func (a *API) sendProcessStdin(_ context.Context, args []any) (any, error) {
 	default:
 		return nil, faults.New(faults.IncorrectParameters, pyStr(args[1]))
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +472,7 @@ func (a *API) getProcessInfo(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.info(g, p, a.now().Unix()), nil
+	return infoRow{a: a, g: g, p: p, now: a.now().Unix()}, nil
 }
 
 func (a *API) getAllProcessInfo(_ context.Context, args []any) (any, error) {
@@ -482,7 +482,7 @@ func (a *API) getAllProcessInfo(_ context.Context, args []any) (any, error) {
 	if err := a.checkState(); err != nil {
 		return nil, err
 	}
-	return a.AllProcessInfo(a.b.Groups(), a.now().Unix()), nil
+	return a.allInfoRows(a.rows(), a.now().Unix()), nil
 }
 
 // AllProcessInfo builds getAllProcessInfo's reply: rows ordered by group
@@ -630,7 +630,7 @@ func (a *API) clearLog() (any, error) {
 // to. A process whose log is not a file (NONE, syslog, the daemon's own
 // stdout) fails with NO_FILE; an unknown name with BAD_NAME.
 func (a *API) LogPath(spec string, stderr bool) (string, error) {
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return "", err
 	}
@@ -765,7 +765,7 @@ func (a *API) clearProcessLogs(_ context.Context, args []any) (any, error) {
 
 func (a *API) clearAllProcessLogs() (any, error) {
 	results := []any{}
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		for _, p := range g.Processes {
 			var err error
 			if e := a.b.ClearProcessLogs(g.Name, p.Name); e != nil {
@@ -821,7 +821,7 @@ func (a *API) process(spec string) (*GroupSnapshot, *process.Info, error) {
 	if err := a.checkState(); err != nil {
 		return nil, nil, err
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, nil, err
 	}

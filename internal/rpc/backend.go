@@ -92,3 +92,13 @@ type GroupSnapshot struct {
 	Priority  int
 	Processes []process.Info
 }
+
+// Indexed may be implemented by a Backend to answer calls about one
+// process without copying every row: Rows is the published snapshot itself
+// (shared, never to be modified; Now and Description are not filled in),
+// and Lookup finds a group, and a process in it when name is not empty, in
+// constant time.
+type Indexed interface {
+	Rows() []GroupSnapshot
+	Lookup(group, name string) (*GroupSnapshot, *process.Info, bool)
+}

@@ -54,6 +54,8 @@ type Server struct {
 	ui     http.Handler // the handler mounted on "/", if any
 	bad    *rateLimiter
 
+	replies replyBufs // reply buffers for reuse
+
 	base   context.Context // cancelled on shutdown to end streams
 	cancel context.CancelFunc
 

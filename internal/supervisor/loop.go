@@ -55,12 +55,15 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
+
+	snapRows
 }
 
 type group struct {
 	cfg    *config.Group
 	procs  []*proc // in configuration order
 	byName map[string]*proc
+	place  int // index in the last full snapshot
 }
 
 // proc is a process and the loop's resources for it.
@@ -88,6 +91,8 @@ type proc struct {
 	probe        health.Probe
 	checkerSince time.Time
 	health       health.Status
+
+	rowPlace
 }
 
 type waitKind int
@@ -209,7 +214,7 @@ func (l *loop) removeGroup(name string) {
 	l.publish(events.ProcessGroupRemovedEvent(name))
 }
 
-func (l *loop) markDirty() { l.s.dirty.Store(true) }
+func (l *loop) markDirty() { l.staleAll = true; l.s.dirty.Store(true) }
 
 // run is the loop. Every input is handled to completion, then every
 // process gets its transition, then the timer is armed for the earliest
@@ -223,19 +228,9 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	l.publish(events.SupervisorRunningEvent())
 	for {
 		l.now = time.Now()
-		// A state change late in a step can enable a process visited
-		// earlier in it (a dependency entering RUNNING): step again.
-		for i := 0; i < 8; i++ {
-			before := l.changes
-			l.step()
-			if l.changes == before {
-				break
-			}
-		}
-		if l.stopping && l.shutdownStep() {
+		if l.settle() {
 			break
 		}
-		l.arm()
 		select {
 		case f := <-l.s.cmds:
 			l.now = time.Now()
@@ -275,6 +270,26 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		return Result{Restart: true, Next: l.next}
 	}
 	return Result{ExitStatus: l.exitStatus}
+}
+
+// settle is the work after every input: the transitions it enabled, the
+// shutdown's progress, and the timer for the next deadline. It reports
+// whether the shutdown has finished.
+func (l *loop) settle() bool {
+	// A state change late in a step can enable a process visited
+	// earlier in it (a dependency entering RUNNING): step again.
+	for i := 0; i < 8; i++ {
+		before := l.changes
+		l.step()
+		if l.changes == before {
+			break
+		}
+	}
+	if l.stopping && l.shutdownStep() {
+		return true
+	}
+	l.arm()
+	return false
 }
 
 // step runs every process's transition in start order.
@@ -374,7 +389,7 @@ func (l *loop) reap() {
 		} else {
 			p.Exited(l, code, how, l.now)
 		}
-		l.markDirty()
+		l.markRow(p)
 	}
 }
 
@@ -549,7 +564,7 @@ func (l *loop) Log(level config.Level, msg string) {
 // StateChanged implements process.Env: it resolves waiters and marks the
 // snapshot stale.
 func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool) {
-	l.markDirty()
+	l.markRow(l.of[pp])
 	l.changes++
 	p := l.of[pp]
 	if p == nil {

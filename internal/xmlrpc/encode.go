@@ -168,6 +168,8 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return append(b, "</data></array></value>\n"...), nil
 	case *Fault:
 		return appendValue(b, Struct{{"faultCode", x.Code}, {"faultString", x.String}}, depth)
+	case Appender:
+		return x.AppendXMLRPC(b)
 	}
 	return appendReflect(b, reflect.ValueOf(v), depth)
 }

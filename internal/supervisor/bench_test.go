@@ -1,0 +1,135 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"supervisord/internal/config"
+	"supervisord/internal/process"
+	"supervisord/internal/rpc"
+	"supervisord/internal/xmlrpc"
+)
+
+// benchGroup is one group of n programs that do not start by themselves,
+// so the benchmarks measure the daemon's own work and not fork/exec.
+func benchGroup(dir string, n int) *config.Group {
+	g := &config.Group{Name: "p", Priority: 999}
+	for i := range n {
+		name := fmt.Sprintf("p%05d", i)
+		g.Processes = append(g.Processes, &config.Process{
+			Name: name, Group: "p", ProgramSec: "p",
+			Command: []string{"/bin/sleep", "1000"}, CommandLine: "/bin/sleep 1000",
+			Priority: 999, Startsecs: time.Second, Startretries: 3,
+			AutoRestart: config.RestartUnexpected, ExitCodes: []int{0},
+			StopSignal: syscall.SIGTERM, StopWaitSecs: 10 * time.Second,
+			Stdout: config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, name+".out")}}},
+			Stderr: config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, name+".err")}}},
+		})
+	}
+	return g
+}
+
+func benchSupervisor(b *testing.B, n int) *Supervisor {
+	b.Helper()
+	dir := b.TempDir()
+	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{benchGroup(dir, n)}}
+	cfg.Supervisord.Identifier = "supervisor"
+	sup := New(cfg, Options{Logger: slog.New(slog.DiscardHandler), Reload: func() (*config.Config, error) { return cfg, nil }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { sup.Run(ctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	return sup
+}
+
+// BenchmarkGetProcessInfo is one getProcessInfo call, encoded, against a
+// daemon with N programs: its cost must not depend on N.
+func BenchmarkGetProcessInfo(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sup := benchSupervisor(b, n)
+			api := rpc.New(sup, rpc.Options{})
+			args := []any{fmt.Sprintf("p:p%05d", n/2)}
+			if _, err := api.Call(context.Background(), "supervisor.getProcessInfo", args); err != nil {
+				b.Fatal(err)
+			}
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := api.Call(context.Background(), "supervisor.getProcessInfo", args)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if buf, err = xmlrpc.AppendResponse(buf[:0], v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGetAllProcessInfo is one getAllProcessInfo call, encoded, with
+// 1,000 programs.
+func BenchmarkGetAllProcessInfo(b *testing.B) {
+	sup := benchSupervisor(b, 1000)
+	api := rpc.New(sup, rpc.Options{})
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := api.Call(context.Background(), "supervisor.getAllProcessInfo", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if buf, err = xmlrpc.AppendResponse(buf[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// BenchmarkLoopOneChange is one input to a loop with 10,000 processes
+// that changes one of them (a signal to a stopped process, which the loop
+// answers and then settles): the work after it must not grow with N.
+func benchmarkLoopOneChangeUnused(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sup := benchSupervisor(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				err := sup.SignalProcess("p", "p00001", syscall.SIGUSR1)
+				if err == nil {
+					b.Fatal("signal to a stopped process succeeded")
+				}
+				_ = process.Stopped
+			}
+		})
+	}
+}
+
+// BenchmarkSettleOneChange is the loop's work after an input that changed
+// one process, with N processes: it must not grow with N.
+func BenchmarkSettleOneChange(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			dir := b.TempDir()
+			cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{benchGroup(dir, n)}}
+			sup := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+			l := sup.loop
+			l.timer = time.NewTimer(time.Hour)
+			defer l.timer.Stop()
+			l.settle()
+			p := l.groups[0].procs[n/2]
+			b.ReportAllocs()
+			for b.Loop() {
+				l.now = time.Now()
+				l.StateChanged(p.Proc, p.State, true)
+				l.settle()
+			}
+		})
+	}
+}
