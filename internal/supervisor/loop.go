@@ -57,13 +57,15 @@ type loop struct {
 	changes  int // state changes so far, to repeat a step that made some
 
 	snapRows
+	sched schedule
 }
 
 type group struct {
 	cfg    *config.Group
 	procs  []*proc // in configuration order
 	byName map[string]*proc
-	place  int // index in the last full snapshot
+	place  int     // index in the last full snapshot
+	sorted []*proc // byPriority, computed once
 }
 
 // proc is a process and the loop's resources for it.
@@ -93,6 +95,7 @@ type proc struct {
 	health       health.Status
 
 	rowPlace
+	slot
 }
 
 type waitKind int
@@ -181,6 +184,7 @@ func (l *loop) addGroup(gc *config.Group) bool {
 		return l.groups[i].cfg.Priority < l.groups[j].cfg.Priority
 	})
 	l.rebuildGraph()
+	l.groupsChanged()
 	l.addWatches(g)
 	l.markDirty()
 	l.publish(events.ProcessGroupAddedEvent(gc.Name))
@@ -199,12 +203,14 @@ func (l *loop) removeGroup(name string) {
 	l.removeWatches(g)
 	for _, p := range g.procs {
 		delete(l.of, p.Proc)
+		l.forget(p)
 		l.stopChecker(p)
 		if p.outs != nil {
 			p.outs.close()
 		}
 	}
 	l.rebuildGraph()
+	l.groupsChanged()
 	l.bus.RemovePool(name)
 	if sock := l.sockets[name]; sock != nil {
 		sock.Close()
@@ -235,6 +241,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case f := <-l.s.cmds:
 			l.now = time.Now()
 			f(l)
+			l.afterCommand()
 		case <-chld:
 			l.now = time.Now()
 			l.reap()
@@ -254,9 +261,11 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case t := <-l.healthCh:
 			l.now = time.Now()
 			l.healthChanged(t)
+			l.touchAll()
 		case ev := <-l.watchCh:
 			l.now = time.Now()
 			l.watchFired(ev)
+			l.touchAll()
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -295,8 +304,9 @@ func (l *loop) settle() bool {
 // step runs every process's transition in start order.
 func (l *loop) step() {
 	l.auxTimeouts()
-	for _, g := range l.groups {
-		for _, p := range g.procs {
+	for _, procs := range l.takeReady() {
+		for _, p := range procs {
+			l.hookTimeout(p)
 			if p.restartAfterStop && p.State.IsStopped() {
 				p.restartAfterStop = false
 				if l.mood == process.SupervisorRunning {
@@ -322,14 +332,7 @@ func (l *loop) arm() {
 			next = t
 		}
 	}
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			consider(p.Deadline(l.mood))
-			if len(p.waiters) > 0 && p.State == process.Stopping {
-				consider(p.StopReportDue())
-			}
-		}
-	}
+	consider(l.nextDue())
 	if l.stopping {
 		consider(l.lastReport.Add(3 * time.Second))
 	}
@@ -371,6 +374,7 @@ func (l *loop) reap() {
 	for _, e := range exits {
 		code, how := reaper.Describe(e.Status)
 		if l.reapAux(e.Pid, code, how) {
+			l.touchAll()
 			continue
 		}
 		p := l.byPid[e.Pid]
@@ -390,6 +394,7 @@ func (l *loop) reap() {
 			p.Exited(l, code, how, l.now)
 		}
 		l.markRow(p)
+		l.touch(p)
 	}
 }
 
@@ -443,6 +448,7 @@ func (l *loop) requestShutdown(mood process.SupervisorState) {
 		return // already shutting down; shutdown beats restart
 	}
 	l.mood = mood
+	l.touchAll()
 	l.s.state.Store(int32(mood))
 	l.markDirty()
 	if !l.stopping {
@@ -470,19 +476,11 @@ func (l *loop) shutdownStep() bool {
 		}
 		l.stopGroups = l.stopGroups[:len(l.stopGroups)-1]
 	}
-	var names []string
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			if !p.State.IsStopped() {
-				names = append(names, p.Config.Name)
-			}
-		}
-	}
-	if len(names) == 0 {
+	if l.unstopped() == 0 {
 		return true
 	}
 	if l.now.Sub(l.lastReport) >= 3*time.Second {
-		l.Log(config.LevelInfo, "waiting for "+joinComma(names)+" to die")
+		l.Log(config.LevelInfo, "waiting for "+joinComma(l.unstoppedNames())+" to die")
 		l.lastReport = l.now
 	}
 	return false
@@ -502,8 +500,12 @@ func joinComma(names []string) string {
 // byPriority returns the group's processes stably sorted by priority,
 // the order in which the reference acts on a group.
 func (g *group) byPriority() []*proc {
+	if g.sorted != nil {
+		return g.sorted
+	}
 	procs := append([]*proc(nil), g.procs...)
 	sort.SliceStable(procs, func(i, j int) bool { return procs[i].Config.Priority < procs[j].Config.Priority })
+	g.sorted = procs
 	return procs
 }
 
@@ -565,6 +567,7 @@ func (l *loop) Log(level config.Level, msg string) {
 // snapshot stale.
 func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool) {
 	l.markRow(l.of[pp])
+	l.touch(l.of[pp])
 	l.changes++
 	p := l.of[pp]
 	if p == nil {

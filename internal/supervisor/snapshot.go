@@ -139,7 +139,7 @@ func (l *loop) partialSnapshot(old *snapshot, now time.Time) *snapshot {
 func (s *Supervisor) current() *snapshot {
 	snap := s.snap.Load()
 	if snap == nil || s.dirty.Load() {
-		err := s.do(context.Background(), func(l *loop) { l.publishSnapshot() })
+		err := s.do(context.Background(), func(l *loop) { l.publishSnapshot(); l.sched.quiet = true })
 		if err == nil || snap == nil {
 			snap = s.snap.Load()
 		}
