@@ -133,3 +133,59 @@ func BenchmarkSettleOneChange(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStartStop starts N real programs (startsecs=0) until all are
+// RUNNING, then shuts down until all have exited, and reports both times.
+// It forks N children per iteration: run it alone, with -benchtime=1x.
+func BenchmarkStartStop(b *testing.B) {
+	for _, n := range []int{1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var start, stop time.Duration
+			for b.Loop() {
+				dir := b.TempDir()
+				g := benchGroup(dir, n)
+				for _, p := range g.Processes {
+					p.Autostart, p.Startsecs = true, 0
+				}
+				cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{g}}
+				rec := newLogRecorder()
+				sup := New(cfg, Options{Logger: slog.New(rec), Reload: func() (*config.Config, error) { return cfg, nil }})
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				t0 := time.Now()
+				go func() { sup.Run(ctx); close(done) }()
+				waitLines(b, rec, "success: ", n)
+				t1 := time.Now()
+				cancel()
+				<-done
+				start += t1.Sub(t0)
+				stop += time.Since(t1)
+			}
+			b.ReportMetric(start.Seconds()/float64(b.N), "start-s")
+			b.ReportMetric(stop.Seconds()/float64(b.N), "stop-s")
+		})
+	}
+}
+
+func waitLines(b *testing.B, r *logRecorder, sub string, n int) {
+	deadline := time.AfterFunc(2*time.Minute, r.cond.Broadcast)
+	defer deadline.Stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen, count := 0, 0
+	for count < n {
+		for ; seen < len(r.lines); seen++ {
+			if len(r.lines[seen]) >= len(sub) && r.lines[seen][:len(sub)] == sub {
+				count++
+			}
+		}
+		if count >= n {
+			return
+		}
+		r.cond.Wait()
+		if !deadline.Stop() && count < n && seen == len(r.lines) {
+			b.Fatalf("timed out: %d of %d %q lines", count, n, sub)
+		}
+		deadline.Reset(2 * time.Minute)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -486,16 +487,7 @@ func (l *loop) shutdownStep() bool {
 	return false
 }
 
-func joinComma(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
-}
+func joinComma(names []string) string { return strings.Join(names, ", ") }
 
 // byPriority returns the group's processes stably sorted by priority,
 // the order in which the reference acts on a group.
@@ -544,6 +536,7 @@ func (l *loop) finish() {
 		for _, p := range g.procs {
 			l.stopChecker(p)
 			p.resolveAll(faults.New(faults.ShutdownState, ""))
+			l.takePrepared(p)
 			if p.outs != nil {
 				p.outs.close()
 			}

@@ -46,6 +46,8 @@ type slot struct {
 	due       time.Time // its deadline in the heap
 	seq       int       // place in start order
 	gone      bool      // its group was removed
+
+	prep *preparedOutputs // log files being opened ahead of a spawn
 }
 
 // touch marks p to be stepped and its deadline recomputed; nil marks
@@ -98,6 +100,7 @@ func (l *loop) takeReady() [][]*proc {
 	s := &l.sched
 	if s.all {
 		s.all = false
+		l.prepareOutputs()
 		for _, p := range s.ready {
 			p.queued = false
 		}
@@ -224,6 +227,7 @@ func (l *loop) setDue(p *proc, t time.Time) {
 
 // forget takes a removed process out of the scheduler.
 func (l *loop) forget(p *proc) {
+	l.takePrepared(p)
 	l.setDue(p, time.Time{})
 	p.hidx = -1
 	p.gone = true

@@ -45,6 +45,7 @@ func (l *loop) spawnCommand(p *proc) (int, error) {
 		}
 		return 0, &process.SpawnError{Msg: err.Error()}
 	}
+	l.takePrepared(p)
 	if p.outs == nil {
 		outs, err := openOutputs(l, c)
 		if err != nil {

@@ -1,0 +1,86 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"supervisord/internal/config"
+	"supervisord/internal/process"
+)
+
+// Many programs starting at once get their log files opened ahead of
+// their spawns: every one captures its output to its own file, and one
+// whose log directory is missing fails to spawn exactly as it would alone.
+func TestManyStartsCaptureToTheirOwnFiles(t *testing.T) {
+	var groups []*config.Group
+	for i := range 12 {
+		name := fmt.Sprintf("w%02d", i)
+		groups = append(groups, prog(name, "echo hello "+name+"; exec sleep 30", func(p *config.Process) {
+			p.Startretries = 0
+		}))
+	}
+	h := start(t, groups...)
+	h.log.waitFor(t, "success: ", 12, 20*time.Second)
+	for _, g := range groups {
+		name := g.Name
+		path := filepath.Join(h.dir, name+".out")
+		waitFile(t, path, "hello "+name+"\n")
+		if b, _ := os.ReadFile(path); string(b) != "hello "+name+"\n" {
+			t.Errorf("%s: %q", path, b)
+		}
+	}
+}
+
+// A log file that cannot be opened is reported by the spawn, with the
+// same spawnerr, whether or not it was opened ahead.
+func TestManyStartsReportUnopenableLogs(t *testing.T) {
+	var groups []*config.Group
+	for i := range 10 {
+		groups = append(groups, prog(fmt.Sprintf("v%02d", i), "exec sleep 30", func(p *config.Process) { p.Startretries = 0 }))
+	}
+	h := startWith(t, func(dir string) {
+		groups[4].Processes[0].Stdout.Targets[0].Path = filepath.Join(dir, "missing", "v04.out")
+	}, groups...)
+	h.log.waitFor(t, "success: ", 9, 20*time.Second)
+	h.log.waitFor(t, "gave up: v04", 1, 20*time.Second)
+	info := h.info("v04")
+	if info.State != process.Fatal || !strings.Contains(info.SpawnErr, "missing") {
+		t.Errorf("v04: %v, spawnerr %q", info.State, info.SpawnErr)
+	}
+}
+
+// startWith is start with a chance to change the configuration once the
+// log files are placed in the test's directory.
+func startWith(t *testing.T, mod func(dir string), groups ...*config.Group) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	for _, g := range groups {
+		for _, p := range g.Processes {
+			p.Stdout = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".out")}}}
+			p.Stderr = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".err")}}}
+		}
+	}
+	mod(dir)
+	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: groups}
+	cfg.Supervisord.Identifier = "supervisor"
+	rec := newLogRecorder()
+	sup := New(cfg, Options{Logger: slog.New(rec), Reload: func() (*config.Config, error) { return cfg, nil }})
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, sup: sup, log: rec, dir: dir, res: make(chan Result, 1), stop: cancel}
+	go func() { h.res <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-h.res:
+		case <-time.After(20 * time.Second):
+			t.Errorf("supervisor did not stop")
+		}
+	})
+	return h
+}
