@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"supervisord/internal/config"
-	"supervisord/internal/process"
 	"supervisord/internal/rpc"
 	"supervisord/internal/xmlrpc"
 )
@@ -90,25 +89,6 @@ func BenchmarkGetAllProcessInfo(b *testing.B) {
 		}
 	}
 	b.SetBytes(int64(len(buf)))
-}
-
-// BenchmarkLoopOneChange is one input to a loop with 10,000 processes
-// that changes one of them (a signal to a stopped process, which the loop
-// answers and then settles): the work after it must not grow with N.
-func benchmarkLoopOneChangeUnused(b *testing.B) {
-	for _, n := range []int{100, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			sup := benchSupervisor(b, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				err := sup.SignalProcess("p", "p00001", syscall.SIGUSR1)
-				if err == nil {
-					b.Fatal("signal to a stopped process succeeded")
-				}
-				_ = process.Stopped
-			}
-		})
-	}
 }
 
 // BenchmarkSettleOneChange is the loop's work after an input that changed
