@@ -37,6 +37,9 @@ const firstReadSize = 4 << 10
 func (s *Stream) Capture(r io.Reader, pid int) error {
 	if f, ok := r.(*os.File); ok {
 		growPipe(f)
+		if done, err := s.capturePipe(f, pid); done {
+			return err
+		}
 	}
 	c := s.newCapture(pid)
 	// The buffer grows with need: most children write little, and a
