@@ -73,22 +73,26 @@ func BenchmarkGetProcessInfo(b *testing.B) {
 }
 
 // BenchmarkGetAllProcessInfo is one getAllProcessInfo call, encoded, with
-// 1,000 programs.
+// N programs: it must grow no faster than N.
 func BenchmarkGetAllProcessInfo(b *testing.B) {
-	sup := benchSupervisor(b, 1000)
-	api := rpc.New(sup, rpc.Options{})
-	var buf []byte
-	b.ReportAllocs()
-	for b.Loop() {
-		v, err := api.Call(context.Background(), "supervisor.getAllProcessInfo", nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if buf, err = xmlrpc.AppendResponse(buf[:0], v); err != nil {
-			b.Fatal(err)
-		}
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			sup := benchSupervisor(b, n)
+			api := rpc.New(sup, rpc.Options{})
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := api.Call(context.Background(), "supervisor.getAllProcessInfo", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if buf, err = xmlrpc.AppendResponse(buf[:0], v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(len(buf)))
+		})
 	}
-	b.SetBytes(int64(len(buf)))
 }
 
 // BenchmarkSettleOneChange is the loop's work after an input that changed
