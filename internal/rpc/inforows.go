@@ -42,6 +42,17 @@ func (r infoRow) AppendXMLRPC(b []byte) ([]byte, error) {
 // infoRows is getAllProcessInfo's reply, encoded row by row.
 type infoRows []infoRow
 
+// EncodedSize implements xmlrpc.Sizer: the markup of a row is about 1,100
+// bytes, plus its strings (the description is under 128).
+func (rs infoRows) EncodedSize() int {
+	n := 64
+	for _, r := range rs {
+		p := r.p
+		n += 1100 + 128 + len(p.Name) + len(r.g.Name) + 2*len(p.StdoutLogfile) + len(p.StderrLogfile) + len(p.SpawnErr) + len(p.Health)
+	}
+	return n
+}
+
 func (rs infoRows) AppendXMLRPC(b []byte) ([]byte, error) {
 	b = xmlrpc.ArrayStart(b)
 	for _, r := range rs {

@@ -34,6 +34,9 @@ func TestInfoRowsEncodeAsStructs(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("getAllProcessInfo:\n got %s\nwant %s", got, want)
 	}
+	if est := a.allInfoRows(groups, now).EncodedSize(); est < len(got) || est > 2*len(got) {
+		t.Errorf("size estimate %d for %d bytes", est, len(got))
+	}
 	for gi := range groups {
 		g := &groups[gi]
 		for i := range g.Processes {

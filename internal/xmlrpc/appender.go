@@ -10,6 +10,13 @@ type Appender interface {
 	AppendXMLRPC(b []byte) ([]byte, error)
 }
 
+// Sizer may be implemented by an Appender that can tell about how many
+// bytes it encodes to; AppendResponse then grows the buffer once instead
+// of doubling it while a large reply is written.
+type Sizer interface {
+	EncodedSize() int
+}
+
 // StructStart, StructEnd, ArrayStart and ArrayEnd are the framing of a
 // struct and an array value, for Appender implementations.
 func StructStart(b []byte) []byte { return append(b, "<value><struct>\n"...) }
