@@ -29,6 +29,7 @@ type bench struct {
 
 	daemons []*harness.Daemon // every daemon started, for cleanup
 	dirs    []string
+	scaled  []scaleRow
 }
 
 // side is one of the two daemons being compared.
@@ -52,9 +53,16 @@ func (b *bench) run(ctx context.Context) error {
 
 	// Daemons with o.programs programs serve start, rss, cpu and rpc.
 	big := map[string]*harness.Daemon{}
-	if o.only["start"] || o.only["rss"] || o.only["rpc"] || (o.only["cpu"] && contains(o.idlePrograms, o.programs)) {
-		var secs [2]float64
+	if o.only["start"] || o.only["rss"] || o.only["rpc"] || o.only["call"] || o.only["stop"] || (o.only["cpu"] && contains(o.idlePrograms, o.programs)) {
+		var secs, limit [2]float64
 		for i, s := range b.sides() {
+			var err error
+			if o.only["start"] {
+				if limit[i], err = b.forkExecLimit(ctx, o.programs, 3); err != nil {
+					return err
+				}
+				b.logf("fork/exec limit for %d children: %.2fs", o.programs, limit[i])
+			}
 			d, took, err := b.startMany(ctx, s, o.programs)
 			if err != nil {
 				return err
@@ -65,6 +73,10 @@ func (b *bench) run(ctx context.Context) error {
 		}
 		if o.only["start"] {
 			b.table.add(row{fmt.Sprintf("start %d programs to RUNNING", o.programs), "s", secs[0], secs[1], true})
+			if limit[0] > 0 && limit[1] > 0 {
+				b.table.add(row{fmt.Sprintf("fork/exec limit for %d children, just before each start", o.programs), "s", limit[0], limit[1], true})
+				b.table.add(row{"start ÷ that fork/exec limit", "×", secs[0] / limit[0], secs[1] / limit[1], true})
+			}
 		}
 	}
 
@@ -79,12 +91,25 @@ func (b *bench) run(ctx context.Context) error {
 			kb[i] = float64(rssKB(big[s.name].Pid()))
 		}
 		b.table.add(row{fmt.Sprintf("idle RSS with %d programs", o.programs), "MiB", kb[0] / 1024, kb[1] / 1024, true})
+		if err := b.idleRSS(ctx); err != nil {
+			return err
+		}
 	}
 	if o.only["rpc"] {
 		for _, n := range o.clients {
 			if err := b.rpcLoad(ctx, big, n); err != nil {
 				return err
 			}
+		}
+	}
+	if o.only["call"] {
+		if err := b.perCall(ctx, big); err != nil {
+			return err
+		}
+	}
+	if o.only["stop"] {
+		if err := b.stopTime(big); err != nil {
+			return err
 		}
 	}
 	for _, s := range b.sides() {
@@ -99,6 +124,17 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	if o.only["cgroups"] {
 		if err := b.cgroupCost(ctx); err != nil {
+			return err
+		}
+	}
+	if o.only["busy"] {
+		if err := b.busyRSS(ctx); err != nil {
+			return err
+		}
+	}
+	if o.only["scale"] {
+		var err error
+		if b.scaled, err = b.scale(ctx); err != nil {
 			return err
 		}
 	}
@@ -117,15 +153,20 @@ func contains(xs []int, x int) bool {
 // newDaemon writes a config with n sleeping programs in one group and
 // starts bin on it.
 func (b *bench) newDaemon(s side, n int, program string) (*harness.Daemon, error) {
+	// Each child holds about five descriptors in the reference (three
+	// pipes and two log files).
+	return b.newDaemonFds(s, n, program, 6*n+256)
+}
+
+// newDaemonFds is newDaemon with minfds given.
+func (b *bench) newDaemonFds(s side, n int, program string, minfds int) (*harness.Daemon, error) {
 	dir, err := harness.ShortTempDir("sdb")
 	if err != nil {
 		return nil, err
 	}
 	b.dirs = append(b.dirs, dir)
 	p := harness.PathsIn(dir)
-	// Each child holds about five descriptors in the reference (three
-	// pipes and two log files).
-	conf := p.Header(fmt.Sprintf("minfds=%d", 6*n+256), fmt.Sprintf("minprocs=%d", n+256)) + program
+	conf := p.Header(fmt.Sprintf("minfds=%d", minfds), fmt.Sprintf("minprocs=%d", n+256)) + program
 	d, err := harness.Start(s.bin, p, conf)
 	if err != nil {
 		return nil, err

@@ -32,13 +32,19 @@ type options struct {
 	rpcDuration  time.Duration
 	clients      []int
 	keep         bool
+
+	forkexec  string // the fork/exec limit command
+	calls     int
+	busy      time.Duration
+	scale     []int
+	scaleIdle time.Duration
 }
 
-const allBenchmarks = "start,restart,rss,cpu,rpc,cgroups"
+const allBenchmarks = "start,restart,rss,cpu,rpc,call,stop,busy,scale,cgroups"
 
 func main() {
 	var o options
-	var only, idleProgs, clients string
+	var only, idleProgs, clients, scale string
 	flag.StringVar(&o.ref, "ref", "/usr/bin/supervisord", "reference daemon")
 	flag.StringVar(&o.ours, "ours", "", "daemon under test (required)")
 	flag.StringVar(&only, "only", allBenchmarks, "comma-separated subset of "+allBenchmarks)
@@ -49,6 +55,11 @@ func main() {
 	flag.DurationVar(&o.rpcDuration, "rpc-duration", 5*time.Second, "duration of each getAllProcessInfo run")
 	flag.StringVar(&clients, "clients", "1,8", "concurrent clients for getAllProcessInfo")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directories (configs and logs)")
+	flag.StringVar(&o.forkexec, "forkexec", "", "fork/exec limit command (bench/forkexec), run before each start")
+	flag.IntVar(&o.calls, "calls", 2000, "sequential getProcessInfo calls for the per-call CPU")
+	flag.DurationVar(&o.busy, "busy", 4*time.Second, "duration of the busy getAllProcessInfo client (RSS)")
+	flag.StringVar(&scale, "scale", "100,1000,10000", "program counts for the scale run (ours alone)")
+	flag.DurationVar(&o.scaleIdle, "scale-idle", 5*time.Second, "idle CPU window of the scale run")
 	flag.Parse()
 	if o.ours == "" {
 		fmt.Fprintln(os.Stderr, "driver: -ours is required")
@@ -75,6 +86,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "driver: -clients:", err)
 		os.Exit(2)
 	}
+	if o.scale, err = intList(scale); err != nil {
+		fmt.Fprintln(os.Stderr, "driver: -scale:", err)
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -82,6 +97,7 @@ func main() {
 	err = b.run(ctx)
 	b.cleanup()
 	b.table.print(os.Stdout)
+	printScale(os.Stdout, b.scaled)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "driver:", err)
 		os.Exit(1)

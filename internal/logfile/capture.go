@@ -23,6 +23,9 @@ var (
 // pipe so that a busy child fills whole reads.
 const readSize = 256 << 10
 
+// firstReadSize is the buffer a capture starts with.
+const firstReadSize = 4 << 10
+
 // Capture reads a child's output from r until EOF and sends it to the
 // stream's targets. pid is the child's pid, for events and syslog. It
 // returns nil at EOF and the read error otherwise; write errors on targets
@@ -34,14 +37,24 @@ const readSize = 256 << 10
 func (s *Stream) Capture(r io.Reader, pid int) error {
 	if f, ok := r.(*os.File); ok {
 		growPipe(f)
+		if done, err := s.capturePipe(f, pid); done {
+			return err
+		}
 	}
 	c := s.newCapture(pid)
-	buf := make([]byte, readSize)
+	// The buffer grows with need: most children write little, and a
+	// reader per stream of a thousand children must not hold a quarter
+	// of a MiB each; a busy child fills whole reads and gets the full size
+	// after a few of them.
+	buf := make([]byte, firstReadSize)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			s.bytesIn.Add(int64(n))
 			c.feed(buf[:n])
+			if n == len(buf) && len(buf) < readSize {
+				buf = make([]byte, min(4*len(buf), readSize))
+			}
 		}
 		if err != nil {
 			c.finish()

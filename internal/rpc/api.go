@@ -165,7 +165,7 @@ func (a *API) process(spec string) (*GroupSnapshot, *process.Info, error) {
 	if err := a.checkState(); err != nil {
 		return nil, nil, err
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, nil, err
 	}

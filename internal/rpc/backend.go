@@ -94,3 +94,20 @@ type GroupSnapshot struct {
 	Priority  int
 	Processes []process.Info
 }
+
+// Indexed may be implemented by a Backend to answer calls about one
+// process without copying every row: Rows is the published snapshot itself
+// (shared, never to be modified; Now and Description are not filled in),
+// and Lookup finds a group, and a process in it when name is not empty, in
+// constant time.
+type Indexed interface {
+	Rows() []GroupSnapshot
+	Lookup(group, name string) (*GroupSnapshot, *process.Info, bool)
+}
+
+// UsageReader may be implemented by an Indexed backend whose shared rows
+// leave Usage to be read when a reply is encoded: ReadUsage completes u,
+// the row's Usage, for one process.
+type UsageReader interface {
+	ReadUsage(group, name string, u process.Usage) process.Usage
+}

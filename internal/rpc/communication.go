@@ -21,7 +21,7 @@ func (a *API) sendProcessStdin(_ context.Context, args []any) (any, error) {
 	default:
 		return nil, faults.New(faults.IncorrectParameters, pyStr(args[1]))
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, err
 	}

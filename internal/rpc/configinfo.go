@@ -12,7 +12,7 @@ import (
 func (a *API) allConfigInfo() (any, error) {
 	cfg := a.b.Config()
 	inUse := map[string]bool{}
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		inUse[g.Name] = true
 	}
 	var rows []xmlrpc.Struct

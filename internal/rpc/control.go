@@ -26,7 +26,7 @@ func (a *API) control(ctx context.Context, args []any, start bool) (any, error) 
 	if err := a.decode(args, 1, 2, checkState, &spec, &wait); err != nil {
 		return nil, err
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (a *API) allCall(start bool) func(context.Context, []any) (any, error) {
 		}
 		var procs []ProcessRef
 		var infos []process.Info
-		for _, g := range a.b.Groups() {
+		for _, g := range a.rows() {
 			for _, p := range g.Processes {
 				procs = append(procs, ProcessRef{g.Name, p.Name})
 				infos = append(infos, p)
@@ -71,7 +71,7 @@ func (a *API) allCall(start bool) func(context.Context, []any) (any, error) {
 
 func (a *API) runGroup(ctx context.Context, name string, wait, start bool) (any, error) {
 	var g *GroupSnapshot
-	groups := a.b.Groups()
+	groups := a.rows()
 	for i := range groups {
 		if groups[i].Name == name {
 			g = &groups[i]

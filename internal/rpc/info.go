@@ -55,7 +55,7 @@ func (a *API) getAllProcessInfo(_ context.Context, args []any) (any, error) {
 	if err := a.decode(args, 0, 0, checkState); err != nil {
 		return nil, err
 	}
-	return a.AllProcessInfo(a.b.Groups(), a.now().Unix()), nil
+	return a.AllProcessInfo(a.rows(), a.now().Unix()), nil
 }
 
 // AllProcessInfo builds getAllProcessInfo's reply: rows ordered by group

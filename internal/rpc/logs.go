@@ -68,7 +68,7 @@ func (a *API) clearLog() (any, error) {
 // to. A process whose log is not a file (NONE, syslog, the daemon's own
 // stdout) fails with NO_FILE; an unknown name with BAD_NAME.
 func (a *API) LogPath(spec string, stderr bool) (string, error) {
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return "", err
 	}
@@ -190,7 +190,7 @@ func (a *API) clearProcessLogs(_ context.Context, args []any) (any, error) {
 
 func (a *API) clearAllProcessLogs() (any, error) {
 	results := []any{}
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		for _, p := range g.Processes {
 			var err error
 			if e := a.b.ClearProcessLogs(g.Name, p.Name); e != nil {

@@ -31,3 +31,27 @@ func resolve(groups []GroupSnapshot, spec string) (*GroupSnapshot, *process.Info
 	}
 	return nil, nil, faults.New(faults.BadName, spec)
 }
+
+// rows is the backend's snapshot: shared when the backend is Indexed
+// (the API never modifies it), else the copy Groups returns.
+func (a *API) rows() []GroupSnapshot {
+	if ix, ok := a.b.(Indexed); ok {
+		return ix.Rows()
+	}
+	return a.b.Groups()
+}
+
+// resolve is resolve over the backend's snapshot, through its indexes
+// when it has them.
+func (a *API) resolve(spec string) (*GroupSnapshot, *process.Info, error) {
+	ix, ok := a.b.(Indexed)
+	if !ok {
+		return resolve(a.b.Groups(), spec)
+	}
+	gname, pname := pycompat.SplitNamespec(spec)
+	g, p, found := ix.Lookup(gname, pname)
+	if !found {
+		return nil, nil, faults.New(faults.BadName, spec)
+	}
+	return g, p, nil
+}

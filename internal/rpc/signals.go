@@ -15,7 +15,7 @@ func (a *API) signalProcess(_ context.Context, args []any) (any, error) {
 	if err := a.decode(args, 2, 2, checkState, &spec); err != nil {
 		return nil, err
 	}
-	g, p, err := resolve(a.b.Groups(), spec)
+	g, p, err := a.resolve(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (a *API) signalProcessGroup(_ context.Context, args []any) (any, error) {
 	if err := a.decode(args, 2, 2, checkState, &name); err != nil {
 		return nil, err
 	}
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		if g.Name == name {
 			return a.signalMany(g.Processes, args[1]), nil
 		}
@@ -65,7 +65,7 @@ func (a *API) signalAllProcesses(_ context.Context, args []any) (any, error) {
 		return nil, err
 	}
 	var all []process.Info
-	for _, g := range a.b.Groups() {
+	for _, g := range a.rows() {
 		all = append(all, g.Processes...)
 	}
 	res := a.signalMany(all, args[0])

@@ -88,19 +88,21 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 
 	s.auditCall(r, method, params)
 	v, err := s.traceCall(r.Context(), method, func() (any, error) { return s.api.Call(r.Context(), method, params) })
+	buf := s.replies.get()
 	var out []byte
 	if err == nil {
-		out, err = xmlrpc.AppendResponse(nil, v)
+		out, err = xmlrpc.AppendResponse((*buf)[:0], v)
 		if err != nil {
 			s.logLimited("cannot encode the reply to " + method + ": " + err.Error())
 		}
 	}
 	if err != nil {
-		out = xmlrpc.AppendFault(nil, rpc.Fault(err))
+		out = xmlrpc.AppendFault((*buf)[:0], rpc.Fault(err))
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.Write(out)
+	s.replies.put(buf, out)
 }
 
 // serveLogtail follows a process log: /logtail/name, /logtail/name/stdout

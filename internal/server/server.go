@@ -60,6 +60,8 @@ type Server struct {
 	bad    *rateLimiter
 	probes *probes // nil when the backend cannot answer probes
 
+	replies replyBufs // reply buffers for reuse
+
 	base   context.Context // cancelled on shutdown to end streams
 	cancel context.CancelFunc
 	// streams ends log following at shutdown, before the requests in

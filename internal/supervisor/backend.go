@@ -8,22 +8,12 @@ import (
 	"sort"
 	"syscall"
 
-	"supervisord/internal/cgroup"
 	"supervisord/internal/config"
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
 	"supervisord/internal/rpc"
 	"supervisord/internal/spawn"
 )
-
-// snapshot is an immutable copy of every active group's process rows.
-type snapshot struct {
-	groups   []rpc.GroupSnapshot
-	restarts map[string]uint64 // starts after the first, by "group:name"
-
-	cgroups     map[string]*cgroup.Group // for Usage, by "group:name"
-	memRestarts map[string]uint64        // restarts for memory_restart_above
-}
 
 // Identifier implements rpc.Backend.
 func (s *Supervisor) Identifier() string { return s.Config().Supervisord.Identifier }
@@ -54,13 +44,7 @@ func (s *Supervisor) setLatest(cfg *config.Config) {
 // snapshot, rebuilt by the loop only when something changed; the time
 // dependent fields (now, description) are filled in per call.
 func (s *Supervisor) Groups() []rpc.GroupSnapshot {
-	snap := s.snap.Load()
-	if snap == nil || s.dirty.Load() {
-		err := s.do(context.Background(), func(l *loop) { l.publishSnapshot() })
-		if err == nil || snap == nil {
-			snap = s.snap.Load()
-		}
-	}
+	snap := s.current()
 	if snap == nil {
 		return nil
 	}
@@ -72,37 +56,11 @@ func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 		for j, info := range g.Processes {
 			info.Now = now.Unix()
 			info.Description = process.Describe(info)
-			fillUsage(&info, snap.cgroups[info.FullName()])
+			fillUsage(&info, snap.cgroups[i][j])
 			out[i].Processes[j] = info
 		}
 	}
 	return out
-}
-
-// publish rebuilds the snapshot if anything changed since the last one.
-func (l *loop) publishSnapshot() {
-	if !l.s.dirty.Load() && l.s.snap.Load() != nil {
-		return
-	}
-	l.s.dirty.Store(false)
-	snap := &snapshot{groups: make([]rpc.GroupSnapshot, len(l.groups)), restarts: map[string]uint64{}}
-	now := l.s.opts.Clock.Now()
-	for i, g := range l.groups {
-		gs := rpc.GroupSnapshot{Name: g.cfg.Name, Priority: g.cfg.Priority, Processes: make([]process.Info, len(g.procs))}
-		for j, p := range g.byPriority() {
-			info := p.Info(now)
-			if p.Config.Liveness != nil {
-				info.Health = p.health.String()
-			}
-			gs.Processes[j] = info
-			if p.spawns > 1 {
-				snap.restarts[p.fullKey()] = p.spawns - 1
-			}
-			l.snapshotContainment(snap, p, &gs.Processes[j])
-		}
-		snap.groups[i] = gs
-	}
-	l.s.snap.Store(snap)
 }
 
 func (l *loop) find(group, name string) (*proc, error) {

@@ -131,15 +131,7 @@ func (l *loop) auxTimeouts() {
 			reaper.Kill(pid, syscall.SIGKILL, true)
 		}
 	}
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			if p.Hook && !p.hookKilled && !p.hookDeadline.IsZero() && !l.now.Before(p.hookDeadline) {
-				p.hookKilled = true
-				l.Log(config.LevelWarn, fmt.Sprintf("pre_start_hook for '%s' timed out after %s; killing it", p.Config.Name, p.Config.PreStartHookTimeout))
-				reaper.Kill(p.Pid, syscall.SIGKILL, true)
-			}
-		}
-	}
+	// A pre_start_hook's timeout is its process's deadline (hookTimeout).
 }
 
 // auxDeadlines reports each pending timeout to consider.
@@ -149,13 +141,7 @@ func (l *loop) auxDeadlines(consider func(time.Time)) {
 			consider(a.deadline)
 		}
 	}
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			if p.Hook && !p.hookKilled {
-				consider(p.hookDeadline)
-			}
-		}
-	}
+	// A pre_start_hook's timeout is its process's deadline (schedule.go).
 }
 
 // runCommand runs a restart_cmd or action script for p and logs how it

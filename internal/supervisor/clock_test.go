@@ -1,9 +1,6 @@
 package supervisor
 
 import (
-	"context"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -124,29 +121,7 @@ func (t *fakeTimer) fireIfDue() {
 // startWithClock is start with the supervisor on clock.
 func startWithClock(t *testing.T, clock Clock, groups ...*config.Group) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	for _, g := range groups {
-		for _, p := range g.Processes {
-			p.Stdout = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".out")}}}
-			p.Stderr = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".err")}}}
-		}
-	}
-	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: groups}
-	cfg.Supervisord.Identifier = "supervisor"
-	rec := newLogRecorder()
-	sup := New(cfg, Options{Logger: slog.New(rec), Clock: clock, Reload: func() (*config.Config, error) { return cfg, nil }})
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, sup: sup, log: rec, dir: dir, res: make(chan Result, 1), stop: cancel}
-	go func() { h.res <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-h.res:
-		case <-time.After(20 * time.Second):
-			t.Errorf("supervisor did not stop")
-		}
-	})
-	return h
+	return startWith(t, func(o *Options) { o.Clock = clock }, groups...)
 }
 
 // TestStartsecsOnFakeClock waits out startsecs by advancing the clock:

@@ -511,27 +511,20 @@ func fillUsage(info *process.Info, g *cgroup.Group) {
 // MemoryRestarts counts, by "group:name", the restarts made for
 // memory_restart_above.
 func (s *Supervisor) MemoryRestarts() map[string]uint64 {
-	s.Groups() // refresh the snapshot when stale
-	snap := s.snap.Load()
+	snap := s.current()
 	if snap == nil {
 		return nil
 	}
-	return snap.memRestarts
-}
-
-// snapshotContainment records in snap what readers need for p's usage.
-func (l *loop) snapshotContainment(snap *snapshot, p *proc, info *process.Info) {
-	info.Usage.OOMKills = p.cg.oomKills
-	if p.cg.group != nil {
-		if snap.cgroups == nil {
-			snap.cgroups = map[string]*cgroup.Group{}
+	var out map[string]uint64
+	for i, g := range snap.groups {
+		for j, n := range snap.memRestarts[i] {
+			if n > 0 {
+				if out == nil {
+					out = map[string]uint64{}
+				}
+				out[g.Name+":"+g.Processes[j].Name] = n
+			}
 		}
-		snap.cgroups[p.fullKey()] = p.cg.group
 	}
-	if p.cg.restarts > 0 {
-		if snap.memRestarts == nil {
-			snap.memRestarts = map[string]uint64{}
-		}
-		snap.memRestarts[p.fullKey()] = p.cg.restarts
-	}
+	return out
 }

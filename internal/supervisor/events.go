@@ -98,8 +98,20 @@ func (l *loop) stateEvent(p *proc, from process.State, expected bool) {
 	l.notifyTransition(p, from, expected)
 }
 
-// outputEvent publishes an event derived from child output.
+// outputEvent publishes an event derived from child output, merged with
+// the ones waiting behind it that continue it (coalesce).
 func (l *loop) outputEvent(ev logfile.Event) {
+	for {
+		next, more := coalesce(&ev, l.s.sink.ch)
+		l.publishOutput(ev)
+		if !more {
+			return
+		}
+		ev = next
+	}
+}
+
+func (l *loop) publishOutput(ev logfile.Event) {
 	stream := events.Stdout
 	if ev.Channel == logfile.Stderr {
 		stream = events.Stderr

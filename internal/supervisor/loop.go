@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -61,13 +62,18 @@ type loop struct {
 
 	sd sdState     // what the service manager was told (sdnotify.go)
 	ct containment // cgroups, parked exits, memory ceilings (containment.go)
+
+	snapRows
+	sched schedule
 }
 
 type group struct {
 	cfg    *config.Group
 	procs  []*proc // in configuration order
 	byName map[string]*proc
-	added  uint64 // when it was added, for the reference's dict order
+	added  uint64  // when it was added, for the reference's dict order
+	place  int     // index in the last full snapshot
+	sorted []*proc // byPriority, computed once
 }
 
 // proc is a process and the loop's resources for it.
@@ -97,6 +103,9 @@ type proc struct {
 	health       health.Status
 	life         procLife
 	cg           procCgroup // containment.go
+
+	rowPlace
+	slot
 }
 
 type waitKind int
@@ -188,6 +197,7 @@ func (l *loop) addGroup(gc *config.Group) bool {
 		return l.groups[i].cfg.Priority < l.groups[j].cfg.Priority
 	})
 	l.rebuildGraph()
+	l.groupsChanged()
 	l.addWatches(g)
 	l.markDirty()
 	l.publish(events.ProcessGroupAddedEvent(gc.Name))
@@ -206,6 +216,7 @@ func (l *loop) removeGroup(name string) {
 	l.removeWatches(g)
 	for _, p := range g.procs {
 		delete(l.of, p.Proc)
+		l.forget(p)
 		l.stopChecker(p)
 		l.dropCgroup(p)
 		if p.outs != nil {
@@ -213,6 +224,7 @@ func (l *loop) removeGroup(name string) {
 		}
 	}
 	l.rebuildGraph()
+	l.groupsChanged()
 	l.bus.RemovePool(name)
 	if sock := l.sockets[name]; sock != nil {
 		sock.Close()
@@ -222,7 +234,7 @@ func (l *loop) removeGroup(name string) {
 	l.publish(events.ProcessGroupRemovedEvent(name))
 }
 
-func (l *loop) markDirty() { l.s.dirty.Store(true); l.s.subs.changed() }
+func (l *loop) markDirty() { l.staleAll = true; l.s.dirty.Store(true); l.s.subs.changed() }
 
 // run is the loop. Every input is handled to completion, then every
 // process gets its transition, then the timer is armed for the earliest
@@ -239,24 +251,14 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	defer l.sdStop()
 	for {
 		l.now = l.s.opts.Clock.Now()
-		// A state change late in a step can enable a process visited
-		// earlier in it (a dependency entering RUNNING): step again.
-		for i := 0; i < 8; i++ {
-			before := l.changes
-			l.step()
-			if l.changes == before {
-				break
-			}
-		}
-		l.sdNotifyStep()
-		if l.stopping && l.shutdownStep() {
+		if l.settle() {
 			break
 		}
-		l.arm()
 		select {
 		case f := <-l.s.cmds:
 			l.now = l.s.opts.Clock.Now()
 			f(l)
+			l.afterCommand()
 		case <-chld:
 			l.now = l.s.opts.Clock.Now()
 			l.reap()
@@ -278,20 +280,25 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case t := <-l.healthCh:
 			l.now = l.s.opts.Clock.Now()
 			l.healthChanged(t)
+			l.touchAll()
 		case ev := <-l.watchCh:
 			l.now = l.s.opts.Clock.Now()
 			l.watchFired(ev)
+			l.touchAll()
 		case <-watchdog:
 			l.sdWatchdog()
 		case m := <-l.life.notifyCh:
 			l.now = l.s.opts.Clock.Now()
 			l.notified(m)
+			l.touchAll()
 		case t := <-l.life.readyCh:
 			l.now = l.s.opts.Clock.Now()
 			l.readyChecked(t)
+			l.touchAll()
 		case ev := <-l.cgroupEvents():
 			l.now = l.s.opts.Clock.Now()
 			l.cgroupEvent(ev)
+			l.touchAll()
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
@@ -307,12 +314,34 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	return Result{ExitStatus: l.exitStatus}
 }
 
+// settle is the work after every input: the transitions it enabled, the
+// shutdown's progress, and the timer for the next deadline. It reports
+// whether the shutdown has finished.
+func (l *loop) settle() bool {
+	// A state change late in a step can enable a process visited
+	// earlier in it (a dependency entering RUNNING): step again.
+	for i := 0; i < 8; i++ {
+		before := l.changes
+		l.step()
+		if l.changes == before {
+			break
+		}
+	}
+	l.sdNotifyStep()
+	if l.stopping && l.shutdownStep() {
+		return true
+	}
+	l.arm()
+	return false
+}
+
 // step runs every process's transition in start order.
 func (l *loop) step() {
 	l.auxTimeouts()
 	l.containmentStep()
-	for _, g := range l.groups {
-		for _, p := range g.procs {
+	for _, procs := range l.takeReady() {
+		for _, p := range procs {
+			l.hookTimeout(p)
 			if p.restartAfterStop && p.State.IsStopped() {
 				p.restartAfterStop = false
 				if l.mood == process.SupervisorRunning {
@@ -338,14 +367,7 @@ func (l *loop) arm() {
 			next = t
 		}
 	}
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			consider(p.Deadline(l.mood))
-			if len(p.waiters) > 0 && p.State == process.Stopping {
-				consider(p.StopReportDue())
-			}
-		}
-	}
+	consider(l.nextDue())
 	if l.stopping {
 		consider(l.lastReport.Add(3 * time.Second))
 	}
@@ -388,6 +410,7 @@ func (l *loop) reap() {
 	for _, e := range exits {
 		code, how := reaper.Describe(e.Status)
 		if l.reapAux(e.Pid, code, how) {
+			l.touchAll()
 			continue
 		}
 		p := l.byPid[e.Pid]
@@ -410,7 +433,8 @@ func (l *loop) reap() {
 		} else {
 			l.stepDone(p.Exited(l, code, how, l.now))
 		}
-		l.markDirty()
+		l.markRow(p)
+		l.touch(p)
 	}
 }
 
@@ -449,6 +473,7 @@ func (l *loop) requestShutdown(mood process.SupervisorState) {
 		return // already shutting down; shutdown beats restart
 	}
 	l.mood = mood
+	l.touchAll()
 	l.s.state.Store(int32(mood))
 	l.markDirty()
 	if !l.stopping {
@@ -476,41 +501,28 @@ func (l *loop) shutdownStep() bool {
 		}
 		l.stopGroups = l.stopGroups[:len(l.stopGroups)-1]
 	}
-	var names []string
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			if !p.State.IsStopped() {
-				names = append(names, p.Config.Name)
-			}
-		}
-	}
-	if len(names) == 0 {
+	if l.unstopped() == 0 {
 		return true
 	}
 	if l.now.Sub(l.lastReport) >= 3*time.Second {
-		l.Log(config.LevelInfo, "waiting for "+joinComma(names)+" to die")
+		l.Log(config.LevelInfo, "waiting for "+joinComma(l.unstoppedNames())+" to die")
 		l.lastReport = l.now
 		l.logUnstopped()
 	}
 	return false
 }
 
-func joinComma(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
-}
+func joinComma(names []string) string { return strings.Join(names, ", ") }
 
 // byPriority returns the group's processes stably sorted by priority,
 // the order in which the reference acts on a group.
 func (g *group) byPriority() []*proc {
+	if g.sorted != nil {
+		return g.sorted
+	}
 	procs := append([]*proc(nil), g.procs...)
 	sort.SliceStable(procs, func(i, j int) bool { return procs[i].Config.Priority < procs[j].Config.Priority })
+	g.sorted = procs
 	return procs
 }
 
@@ -549,6 +561,7 @@ func (l *loop) finish() {
 		for _, p := range g.procs {
 			l.stopChecker(p)
 			p.resolveAll(faults.New(faults.ShutdownState, ""))
+			l.takePrepared(p)
 			if p.outs != nil {
 				p.outs.close()
 			}
@@ -573,7 +586,8 @@ func (l *loop) Log(level config.Level, msg string) {
 // StateChanged implements process.Env: it resolves waiters and marks the
 // snapshot stale.
 func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool) {
-	l.markDirty()
+	l.markRow(l.of[pp])
+	l.touch(l.of[pp])
 	l.changes++
 	p := l.of[pp]
 	if p == nil {

@@ -14,12 +14,15 @@ func (s *Supervisor) Processes() []process.Info {
 // Restarts implements metrics.RestartSource: starts after the first, per
 // "group:name".
 func (s *Supervisor) Restarts() map[string]uint64 {
-	s.Groups() // refresh the snapshot when stale
-	snap := s.snap.Load()
+	snap := s.current()
 	out := map[string]uint64{}
 	if snap != nil {
-		for k, v := range snap.restarts {
-			out[k] = v
+		for i, g := range snap.groups {
+			for j, n := range snap.restarts[i] {
+				if n > 0 {
+					out[g.Name+":"+g.Processes[j].Name] = n
+				}
+			}
 		}
 	}
 	return out

@@ -24,7 +24,7 @@ const ChildFailureEnv = "SUPERVISORD_CHILD_FAILURE"
 func (l *loop) Spawn(pp *process.Proc) (int, error) {
 	p := l.of[pp]
 	p.spawns++
-	l.markDirty()
+	l.markRow(p)
 	if len(pp.Config.PreStartHook) > 0 {
 		return l.startPreStartHook(p)
 	}
@@ -45,6 +45,7 @@ func (l *loop) spawnCommand(p *proc) (int, error) {
 		}
 		return 0, &process.SpawnError{Msg: err.Error()}
 	}
+	l.takePrepared(p)
 	if p.outs == nil {
 		outs, err := openOutputs(l, c)
 		if err != nil {
@@ -142,7 +143,7 @@ func (l *loop) adopt(p *proc, child *spawn.Child) {
 		}
 	}
 	p.io = startIO(child, p.outs, tee)
-	l.markDirty()
+	l.markRow(p)
 }
 
 // pathEnv is the PATH commands are searched in: the daemon's own.

@@ -132,12 +132,22 @@ func start(t *testing.T, groups ...*config.Group) *harness {
 // startWith is start with mod applied to the supervisor's options.
 func startWith(t *testing.T, mod func(*Options), groups ...*config.Group) *harness {
 	t.Helper()
+	return startIn(t, nil, mod, groups...)
+}
+
+// startIn is startWith with a chance to change the configuration once the
+// log files are placed in the test's directory.
+func startIn(t *testing.T, prep func(dir string), mod func(*Options), groups ...*config.Group) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	for _, g := range groups {
 		for _, p := range g.Processes {
 			p.Stdout = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".out")}}}
 			p.Stderr = config.StreamLog{Targets: []config.LogTarget{{Kind: config.LogFile, Path: filepath.Join(dir, p.Name+".err")}}}
 		}
+	}
+	if prep != nil {
+		prep(dir)
 	}
 	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: groups}
 	cfg.Supervisord.Identifier = "supervisor"

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,9 @@ func EncodeResponse(w io.Writer, v any) error {
 // AppendResponse appends the encoding of a <methodResponse> carrying v to
 // b, for callers that manage their own buffers.
 func AppendResponse(b []byte, v any) ([]byte, error) {
+	if sz, ok := v.(Sizer); ok {
+		b = slices.Grow(b, len(xmlHeader)+64+sz.EncodedSize())
+	}
 	b = append(b, xmlHeader...)
 	b = append(b, "<methodResponse>\n<params>\n<param>\n"...)
 	b, err := appendValue(b, v, 0)
@@ -168,6 +172,8 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return append(b, "</data></array></value>\n"...), nil
 	case *Fault:
 		return appendValue(b, Struct{{"faultCode", x.Code}, {"faultString", x.String}}, depth)
+	case Appender:
+		return x.AppendXMLRPC(b)
 	}
 	return appendReflect(b, reflect.ValueOf(v), depth)
 }

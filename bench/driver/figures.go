@@ -1,0 +1,397 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"supervisord/test/harness"
+)
+
+// forkExecLimit runs the fork/exec limit command for n children and
+// returns its seconds: the floor for starting n programs, measured in the
+// same run as the daemons.
+func (b *bench) forkExecLimit(ctx context.Context, n, pipes int) (float64, error) {
+	if b.opts.forkexec == "" {
+		return 0, nil
+	}
+	out, err := exec.CommandContext(ctx, b.opts.forkexec, "-n", strconv.Itoa(n), "-pipes", strconv.Itoa(pipes)).Output()
+	if err != nil {
+		return 0, fmt.Errorf("fork/exec limit: %w", err)
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+}
+
+// callCPU is the daemon CPU one getProcessInfo costs, measured over calls
+// sequential calls from one client (their own CPU is the client's).
+func (b *bench) callCPU(ctx context.Context, d *harness.Daemon, name string, calls int) (float64, error) {
+	c := harness.NewUnixClient(d.Paths.Socket, time.Minute)
+	defer c.Close()
+	if _, err := c.Call(ctx, "supervisor.getProcessInfo", name); err != nil {
+		return 0, err
+	}
+	before := cpuNanos(d.Pid())
+	for range calls {
+		if _, err := c.CallRaw(ctx, "supervisor.getProcessInfo", name); err != nil {
+			return 0, err
+		}
+	}
+	return float64(cpuNanos(d.Pid())-before) / 1e6 / float64(calls), nil
+}
+
+// cpuNanos is the CPU time of pid's threads in nanoseconds, from their
+// schedstat (the tick-based utime and stime are too coarse for one call).
+func cpuNanos(pid int) int64 {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var sum int64
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			sum += n
+		}
+	}
+	return sum
+}
+
+// latencies runs method from n clients for d and returns the sorted
+// latencies.
+func latencies(ctx context.Context, dm *harness.Daemon, n int, d time.Duration, method string, args ...any) ([]time.Duration, error) {
+	var mu sync.Mutex // guards lat, failed
+	var lat []time.Duration
+	var failed error
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := harness.NewUnixClient(dm.Paths.Socket, time.Minute)
+			defer c.Close()
+			var mine []time.Duration
+			for time.Now().Before(end) && ctx.Err() == nil {
+				start := time.Now()
+				if _, err := c.CallRaw(ctx, method, args...); err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if failed != nil {
+		return nil, failed
+	}
+	if len(lat) == 0 {
+		return nil, fmt.Errorf("no %s call completed", method)
+	}
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	return lat, nil
+}
+
+// perCall measures getProcessInfo on the big daemons: daemon CPU per call
+// at 100 and at o.programs programs, and p50/p99 under 8 clients.
+func (b *bench) perCall(ctx context.Context, big map[string]*harness.Daemon) error {
+	o := b.opts
+	var small [2]*harness.Daemon
+	for i, s := range b.sides() {
+		d, _, err := b.startMany(ctx, s, 100)
+		if err != nil {
+			return err
+		}
+		small[i] = d
+	}
+	defer func() {
+		for _, d := range small {
+			b.stop(d)
+		}
+	}()
+	var cpuSmall, cpuBig, p50, p99 [2]float64
+	for i, s := range b.sides() {
+		// The reference is about ten times slower per call: fewer calls
+		// keep its run short.
+		calls := o.calls
+		if s.name == "reference" {
+			calls = max(50, calls/10)
+		}
+		var err error
+		if cpuSmall[i], err = b.callCPU(ctx, small[i], "p:p0050", calls); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if cpuBig[i], err = b.callCPU(ctx, big[s.name], fmt.Sprintf("p:p%04d", o.programs/2), calls); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		lat, err := latencies(ctx, big[s.name], 8, o.rpcDuration, "supervisor.getProcessInfo", fmt.Sprintf("p:p%04d", o.programs/2))
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		p50[i], p99[i] = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+		b.logf("%s: getProcessInfo daemon CPU %.4f ms/call at 100, %.4f at %d; 8 clients p50 %.2fms p99 %.2fms",
+			s.name, cpuSmall[i], cpuBig[i], o.programs, p50[i], p99[i])
+	}
+	b.table.add(row{"getProcessInfo, 100 programs: daemon CPU per call", "ms", cpuSmall[0], cpuSmall[1], true})
+	b.table.add(row{fmt.Sprintf("getProcessInfo, %d programs: daemon CPU per call", o.programs), "ms", cpuBig[0], cpuBig[1], true})
+	b.table.add(row{fmt.Sprintf("getProcessInfo, %d programs, 8 clients p50", o.programs), "ms", p50[0], p50[1], true})
+	b.table.add(row{fmt.Sprintf("getProcessInfo, %d programs, 8 clients p99", o.programs), "ms", p99[0], p99[1], true})
+	return nil
+}
+
+// idleRSS is the RSS of idle daemons with 0 and 100 programs (the big
+// daemons give the o.programs figure).
+func (b *bench) idleRSS(ctx context.Context) error {
+	for _, n := range []int{0, 100} {
+		var kb [2]float64
+		for i, s := range b.sides() {
+			d, err := b.startIdle(ctx, s, n)
+			if err != nil {
+				return err
+			}
+			kb[i] = float64(rssKB(d.Pid()))
+			b.stop(d)
+		}
+		b.table.add(row{fmt.Sprintf("idle RSS with %d programs", n), "MiB", kb[0] / 1024, kb[1] / 1024, true})
+	}
+	return nil
+}
+
+// startIdle starts a daemon with n programs and waits until they are all
+// RUNNING (or, with none, until it answers), then lets it settle.
+func (b *bench) startIdle(ctx context.Context, s side, n int) (*harness.Daemon, error) {
+	var d *harness.Daemon
+	var err error
+	if n > 0 {
+		d, _, err = b.startMany(ctx, s, n)
+	} else {
+		d, err = b.newDaemon(s, 0, "")
+		if err == nil {
+			err = waitAnswer(ctx, d)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, sleepCtx(ctx, time.Second)
+}
+
+func waitAnswer(ctx context.Context, d *harness.Daemon) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		c := harness.NewUnixClient(d.Paths.Socket, 5*time.Second)
+		_, err := c.Call(ctx, "supervisor.getState")
+		c.Close()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s never answered: %w", d.Bin, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a daemon starting up
+	}
+}
+
+// busyRSS runs one client calling getAllProcessInfo in a loop for o.busy
+// against a daemon with 200 programs and reports its RSS before and at the
+// peak (sampled every 20 ms).
+func (b *bench) busyRSS(ctx context.Context) error {
+	const n = 200
+	var idle, peak [2]float64
+	for i, s := range b.sides() {
+		d, err := b.startIdle(ctx, s, n)
+		if err != nil {
+			return err
+		}
+		idle[i] = float64(rssKB(d.Pid())) / 1024
+		done := make(chan error, 1)
+		go func() {
+			_, err := latencies(ctx, d, 1, b.opts.busy, "supervisor.getAllProcessInfo")
+			done <- err
+		}()
+		peakKB := 0
+		tick := time.NewTicker(20 * time.Millisecond)
+	sample:
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					tick.Stop()
+					return fmt.Errorf("%s: %w", s.name, err)
+				}
+				break sample
+			case <-tick.C:
+				peakKB = max(peakKB, rssKB(d.Pid()))
+			}
+		}
+		tick.Stop()
+		peak[i] = float64(peakKB) / 1024
+		b.logf("%s: RSS with %d programs, one busy getAllProcessInfo client: %.1f → %.1f MiB", s.name, n, idle[i], peak[i])
+		b.stop(d)
+	}
+	b.table.add(row{fmt.Sprintf("RSS, %d programs, idle", n), "MiB", idle[0], idle[1], true})
+	b.table.add(row{fmt.Sprintf("RSS, %d programs, peak with a client calling getAllProcessInfo for %v", n, b.opts.busy), "MiB", peak[0], peak[1], true})
+	return nil
+}
+
+// stopTime sends SIGTERM to each big daemon and times it until it has
+// exited, every child stopped.
+func (b *bench) stopTime(big map[string]*harness.Daemon) error {
+	var secs [2]float64
+	for i, s := range b.sides() {
+		d := big[s.name]
+		t0 := time.Now()
+		if err := d.Stop(time.Minute); err != nil {
+			return err
+		}
+		secs[i] = time.Since(t0).Seconds()
+		b.logf("%s: SIGTERM → exited with %d programs in %.3fs", s.name, b.opts.programs, secs[i])
+	}
+	b.table.add(row{fmt.Sprintf("SIGTERM → exited, %d programs", b.opts.programs), "s", secs[0], secs[1], true})
+	return nil
+}
+
+// scaleRow is one program count of the scale run.
+type scaleRow struct {
+	n            int
+	limit, start float64 // s
+	all50, all99 float64 // getAllProcessInfo, one client, ms
+	callCPU      float64 // getProcessInfo daemon CPU, ms per call
+	rss          float64 // MiB
+	idleCPU      float64 // ms per 30 s
+	stop         float64 // s
+}
+
+// scale runs our daemon alone at each count of o.scale: start-up against
+// the fork/exec limit, getAllProcessInfo and getProcessInfo, idle RSS and
+// CPU, and SIGTERM to exit. Programs log nowhere and share one pipe for
+// stdout and stderr, so that 10,000 of them fit in the descriptor limit.
+func (b *bench) scale(ctx context.Context) ([]scaleRow, error) {
+	var rows []scaleRow
+	s := side{"ours", b.opts.ours}
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	for _, n := range b.opts.scale {
+		// Two descriptors per child (stdin and stdout pipes) plus the
+		// daemon's own.
+		if need := uint64(2*n + 256); need > lim.Max {
+			m := int((lim.Max - 256) / 2)
+			b.logf("scale: %d programs need %d descriptors, the hard limit is %d: running %d", n, need, lim.Max, m)
+			n = m
+		}
+		r := scaleRow{n: n}
+		var err error
+		if r.limit, err = b.forkExecLimit(ctx, n, 2); err != nil {
+			return rows, err
+		}
+		prog := fmt.Sprintf(`[program:p]
+command=sleep 100000
+numprocs=%d
+process_name=p%%(process_num)05d
+startsecs=0
+autorestart=true
+redirect_stderr=true
+stdout_logfile=NONE
+`, n)
+		t0 := time.Now()
+		d, err := b.newDaemonFds(s, n, prog, 2*n+256)
+		if err != nil {
+			return rows, err
+		}
+		tail := &logTail{path: d.Paths.Log}
+		deadline := time.Now().Add(10 * time.Minute)
+		for tail.count(" success: ") < n {
+			if err := b.check(ctx, d, deadline, fmt.Sprintf("%d programs to start", n)); err != nil {
+				return rows, err
+			}
+			time.Sleep(5 * time.Millisecond) // polling the log
+		}
+		r.start = time.Since(t0).Seconds()
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return rows, err
+		}
+		r.rss = float64(rssKB(d.Pid())) / 1024
+		before := cpuSeconds(d.Pid())
+		if err := sleepCtx(ctx, b.opts.scaleIdle); err != nil {
+			return rows, err
+		}
+		r.idleCPU = (cpuSeconds(d.Pid()) - before) * 1000 * 30 / b.opts.scaleIdle.Seconds()
+		lat, err := latencies(ctx, d, 1, 2*time.Second, "supervisor.getAllProcessInfo")
+		if err != nil {
+			return rows, err
+		}
+		r.all50, r.all99 = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+		if r.callCPU, err = b.callCPU(ctx, d, fmt.Sprintf("p:p%05d", n/2), b.opts.calls); err != nil {
+			return rows, err
+		}
+		t1 := time.Now()
+		if err := d.Stop(2 * time.Minute); err != nil {
+			return rows, err
+		}
+		r.stop = time.Since(t1).Seconds()
+		b.logf("scale %d: limit %.2fs start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs",
+			n, r.limit, r.start, r.all50, r.all99, r.callCPU, r.rss, r.idleCPU, r.stop)
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func printScale(w *os.File, rows []scaleRow) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nscale, ours alone (programs: sleep, startsecs=0, stdout_logfile=NONE, redirect_stderr)\n")
+	fmt.Fprintf(w, "%-44s", "figure")
+	for _, r := range rows {
+		fmt.Fprintf(w, " %10d", r.n)
+	}
+	var steps []string
+	for i := 1; i < len(rows); i++ {
+		steps = append(steps, fmt.Sprintf("×%.1f", float64(rows[i].n)/float64(rows[i-1].n)))
+	}
+	fmt.Fprintf(w, "   growth (programs %s)\n", strings.Join(steps, " "))
+	line := func(name string, get func(scaleRow) float64) {
+		fmt.Fprintf(w, "%-44s", name)
+		for _, r := range rows {
+			fmt.Fprintf(w, " %10s", num(get(r)))
+		}
+		var g []string
+		for i := 1; i < len(rows); i++ {
+			if a := get(rows[i-1]); a > 0 {
+				g = append(g, fmt.Sprintf("×%.1f", get(rows[i])/a))
+			} else {
+				g = append(g, "-")
+			}
+		}
+		fmt.Fprintf(w, "   %s\n", strings.Join(g, " "))
+	}
+	line("fork/exec limit (s)", func(r scaleRow) float64 { return r.limit })
+	line("start to all RUNNING (s)", func(r scaleRow) float64 { return r.start })
+	line("start ÷ fork/exec limit", func(r scaleRow) float64 { return r.start / max(r.limit, 1e-9) })
+	line("getAllProcessInfo p50, 1 client (ms)", func(r scaleRow) float64 { return r.all50 })
+	line("getAllProcessInfo p99, 1 client (ms)", func(r scaleRow) float64 { return r.all99 })
+	line("getProcessInfo daemon CPU per call (ms)", func(r scaleRow) float64 { return r.callCPU })
+	line("idle RSS (MiB)", func(r scaleRow) float64 { return r.rss })
+	line("idle CPU per 30 s (ms)", func(r scaleRow) float64 { return r.idleCPU })
+	line("SIGTERM → exited (s)", func(r scaleRow) float64 { return r.stop })
+	fmt.Fprintln(w, "\n\"growth\" is each figure's ratio from one column to the next: linear growth matches the programs' ratio, less is better than linear.")
+}

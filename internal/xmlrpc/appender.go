@@ -1,0 +1,61 @@
+package xmlrpc
+
+import "strconv"
+
+// Appender is a value that encodes itself: AppendXMLRPC appends one
+// complete <value>…</value> element, in the layout the encoder uses, to b.
+// Large replies implement it to go straight from their rows to bytes,
+// without building a tree of Struct and interface values first.
+type Appender interface {
+	AppendXMLRPC(b []byte) ([]byte, error)
+}
+
+// Sizer may be implemented by an Appender that can tell about how many
+// bytes it encodes to; AppendResponse then grows the buffer once instead
+// of doubling it while a large reply is written.
+type Sizer interface {
+	EncodedSize() int
+}
+
+// StructStart, StructEnd, ArrayStart and ArrayEnd are the framing of a
+// struct and an array value, for Appender implementations.
+func StructStart(b []byte) []byte { return append(b, "<value><struct>\n"...) }
+
+// StructEnd closes StructStart.
+func StructEnd(b []byte) []byte { return append(b, "</struct></value>\n"...) }
+
+// ArrayStart opens an array value.
+func ArrayStart(b []byte) []byte { return append(b, "<value><array><data>\n"...) }
+
+// ArrayEnd closes ArrayStart.
+func ArrayEnd(b []byte) []byte { return append(b, "</data></array></value>\n"...) }
+
+// StringMember appends a struct member holding a string.
+func StringMember(b []byte, name, v string) []byte {
+	b = memberName(b, name)
+	b = append(b, "<value><string>"...)
+	b = appendEscaped(b, v)
+	return append(b, "</string></value>\n</member>\n"...)
+}
+
+// IntMember appends a struct member holding an int.
+func IntMember(b []byte, name string, v int64) []byte {
+	b = memberName(b, name)
+	b = append(b, "<value><int>"...)
+	b = strconv.AppendInt(b, v, 10)
+	return append(b, "</int></value>\n</member>\n"...)
+}
+
+func memberName(b []byte, name string) []byte {
+	b = append(b, "<member>\n<name>"...)
+	b = appendEscaped(b, name)
+	return append(b, "</name>\n"...)
+}
+
+// DoubleMember appends a struct member holding a double, written as the
+// encoder writes a float64.
+func DoubleMember(b []byte, name string, v float64) []byte {
+	b = memberName(b, name)
+	b = appendDouble(b, v)
+	return append(b, "</member>\n"...)
+}
