@@ -57,8 +57,8 @@ type Supervisord struct {
 	StripANSI       bool
 	Environment     []EnvVar
 	Identifier      string
-	LogFormat       string // LogFormatText (default) or LogFormatJSON
-	ProbesNoAuth    bool   // probes_auth=false: /healthz and /readyz need no credentials
+	LogFormat       string      // LogFormatText (default) or LogFormatJSON
+	ProbesNoAuth    bool        // probes_auth=false: /healthz and /readyz need no credentials
 	Containment     Containment // cgroups, cgroup_parent
 }
 
@@ -280,7 +280,7 @@ type Process struct {
 	BackoffMax   time.Duration `json:",omitzero"` // cap of the exponential delay (and of an endless linear one); 0: 60 s
 	ShowRetry    bool          `json:",omitzero"` // backoff= is set: the description tells when the next try comes
 	ReadyWhen    ReadyWhen     `json:",omitzero"`
-	Limits Limits // memory_limit, cpu_limit, pids_limit, memory_restart_*, pdeathsig
+	Limits       Limits        // memory_limit, cpu_limit, pids_limit, memory_restart_*, pdeathsig
 
 	PreStartHook        []string
 	PreStartHookTimeout time.Duration

@@ -27,12 +27,11 @@ type Handler struct {
 }
 
 type handlerShared struct {
-	mu      sync.Mutex // guards buf and writes to outs
-	buf     []byte
-	outs    []io.Writer
-	syslog  *SyslogSender
-	onError func(error)
-	json    bool // one JSON object per line instead of Supervisor's lines
+	mu     sync.Mutex // guards buf and writes to outs
+	buf    []byte
+	outs   []io.Writer
+	syslog *SyslogSender
+	json   bool // one JSON object per line instead of Supervisor's lines
 }
 
 // NewHandler returns a handler writing to each of outs at or above level.
