@@ -104,8 +104,15 @@ type containment struct {
 	subreaper bool
 	thread    *spawn.Thread // forks children with a parent-death signal
 	byGroup   map[*cgroup.Group]*proc
-	parked    map[int]*proc // reaped main pids whose tree is being killed
-	next      time.Time     // next memory sample or recheck
+	parked    map[int]*proc      // reaped main pids whose tree is being killed
+	next      time.Time          // next memory sample or recheck
+	rechecks  map[*proc]struct{} // processes with an OOM counter recheck due
+
+	// ceilings is whether any process has memory_restart_above, as of
+	// the groups numbered ceilingsOf (schedule.order+1): without one, a
+	// step need not look at every process.
+	ceilings   bool
+	ceilingsOf int
 }
 
 // procCgroup is one process's containment state.
@@ -309,6 +316,10 @@ func (l *loop) cgroupEvent(ev cgroup.Event) {
 	case cgroup.OOM:
 		l.checkOOM(p)
 		p.cg.oomRecheck = l.now.Add(100 * time.Millisecond)
+		if l.ct.rechecks == nil {
+			l.ct.rechecks = map[*proc]struct{}{}
+		}
+		l.ct.rechecks[p] = struct{}{}
 	case cgroup.Populated:
 		l.unpark(p)
 	}
@@ -381,7 +392,7 @@ const memorySampleEvery = time.Second
 // exits whose populated notification may have been missed. Without
 // cgroups and memory ceilings it does nothing.
 func (l *loop) containmentStep() {
-	if l.mgr() == nil && l.ct.next.IsZero() && !l.needsSampling() {
+	if len(l.ct.parked) == 0 && len(l.ct.rechecks) == 0 && l.ct.next.IsZero() && !l.needsSampling() {
 		return
 	}
 	for pid, p := range l.ct.parked {
@@ -393,14 +404,19 @@ func (l *loop) containmentStep() {
 			delete(l.ct.parked, pid)
 		}
 	}
+	for p := range l.ct.rechecks {
+		if p.cg.oomRecheck.IsZero() || p.cg.group == nil {
+			delete(l.ct.rechecks, p)
+		} else if !l.now.Before(p.cg.oomRecheck) {
+			p.cg.oomRecheck = time.Time{}
+			delete(l.ct.rechecks, p)
+			l.checkOOM(p)
+		}
+	}
 	sample := !l.ct.next.IsZero() && !l.now.Before(l.ct.next)
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			if !p.cg.oomRecheck.IsZero() && !l.now.Before(p.cg.oomRecheck) {
-				p.cg.oomRecheck = time.Time{}
-				l.checkOOM(p)
-			}
-			if sample {
+	if sample {
+		for _, g := range l.groups {
+			for _, p := range g.procs {
 				l.sampleMemory(p)
 			}
 		}
@@ -414,6 +430,18 @@ func (l *loop) containmentStep() {
 }
 
 func (l *loop) needsSampling() bool {
+	if l.ct.ceilingsOf != l.sched.order+1 {
+		l.ct.ceilingsOf = l.sched.order + 1
+		l.ct.ceilings = false
+		for _, g := range l.groups {
+			for _, p := range g.procs {
+				l.ct.ceilings = l.ct.ceilings || p.Config.Limits.MemoryRestartAbove > 0
+			}
+		}
+	}
+	if !l.ct.ceilings {
+		return false
+	}
 	for _, g := range l.groups {
 		for _, p := range g.procs {
 			if p.Config.Limits.MemoryRestartAbove > 0 && p.State == process.Running {
@@ -433,13 +461,8 @@ func (l *loop) containmentDeadlines(consider func(time.Time)) {
 			consider(pe.since.Add(time.Second))
 		}
 	}
-	if l.mgr() == nil {
-		return
-	}
-	for _, g := range l.groups {
-		for _, p := range g.procs {
-			consider(p.cg.oomRecheck)
-		}
+	for p := range l.ct.rechecks {
+		consider(p.cg.oomRecheck)
 	}
 }
 
