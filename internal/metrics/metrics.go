@@ -82,9 +82,7 @@ func Handler(src Source, opts Options) http.Handler {
 // collectors.
 func NewRegistry(src Source, opts Options) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(src, opts), newOOMCollector(src))
-	reg.MustRegister(NewCollector(src, opts))
-	reg.MustRegister(newTreeCollector(src))
+	reg.MustRegister(NewCollector(src, opts), newOOMCollector(src), newTreeCollector(src))
 	if !opts.NoRuntimeMetrics {
 		reg.MustRegister(
 			collectors.NewGoCollector(),
