@@ -27,7 +27,6 @@ func parseDockerfile(t *testing.T, path string) []*dockerStage {
 	}
 	defer f.Close()
 	var stages []*dockerStage
-	var global [][2]string
 	sc := bufio.NewScanner(f)
 	var cont string
 	for sc.Scan() {
@@ -53,8 +52,7 @@ func parseDockerfile(t *testing.T, path string) []*dockerStage {
 			continue
 		}
 		if len(stages) == 0 {
-			global = append(global, [2]string{instr, args})
-			continue
+			continue // ARGs before the first FROM only parameterise FROM
 		}
 		stages[len(stages)-1].steps = append(stages[len(stages)-1].steps, [2]string{instr, args})
 	}
