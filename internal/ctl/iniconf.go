@@ -49,11 +49,10 @@ func parseINI(data []byte) (*iniFile, error) {
 			cur[lastKey] = strings.TrimSpace(cur[lastKey] + "\n" + trimmed)
 			continue
 		}
-		if trimmed[0] == '[' {
-			end := strings.IndexByte(trimmed, ']')
-			if end < 0 {
-				return nil, fmt.Errorf("line %d: bad section header %q", lineno, raw)
-			}
+		// A header is "[" name "]", the name running to the last "]", as
+		// configparser reads it; a line like "[program:b" (no closing
+		// bracket) is read as an option, as it is by the reference.
+		if end := strings.LastIndexByte(trimmed, ']'); trimmed[0] == '[' && end >= 2 {
 			name := trimmed[1:end]
 			if name == "DEFAULT" {
 				cur = f.defaults

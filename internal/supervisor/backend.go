@@ -272,8 +272,10 @@ func (s *Supervisor) StopProcesses(ctx context.Context, procs []rpc.ProcessRef, 
 var _ rpc.BatchBackend = (*Supervisor)(nil)
 var _ rpc.StatusShutdowner = (*Supervisor)(nil)
 
-// SignalProcess implements rpc.Backend.
-func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error {
+// onProcess runs f on the loop for the named process, after the checks
+// every per-process request makes (the daemon is not stopping, the name
+// is known), and returns what failed.
+func (s *Supervisor) onProcess(group, name string, f func(l *loop, p *proc) error) error {
 	var result error
 	err := s.do(context.Background(), func(l *loop) {
 		if result = l.refuseWhenStopping(); result != nil {
@@ -284,14 +286,7 @@ func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error
 			result = err
 			return
 		}
-		if !p.State.IsRunning() {
-			result = faults.New(faults.NotRunning, p.fullName())
-			return
-		}
-		if err := p.Signal(l, sig, l.now); err != nil {
-			l.stepDone(err)
-			result = faults.New(faults.Failed, err.Error())
-		}
+		result = f(l, p)
 	})
 	if err != nil {
 		return err
@@ -299,30 +294,31 @@ func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error
 	return result
 }
 
+// SignalProcess implements rpc.Backend.
+func (s *Supervisor) SignalProcess(group, name string, sig syscall.Signal) error {
+	return s.onProcess(group, name, func(l *loop, p *proc) error {
+		if !p.State.IsRunning() {
+			return faults.New(faults.NotRunning, p.fullName())
+		}
+		if err := p.Signal(l, sig, l.now); err != nil {
+			l.stepDone(err)
+			return faults.New(faults.Failed, err.Error())
+		}
+		return nil
+	})
+}
+
 // SendProcessStdin implements rpc.Backend.
 func (s *Supervisor) SendProcessStdin(group, name string, data []byte) error {
-	var result error
-	err := s.do(context.Background(), func(l *loop) {
-		if result = l.refuseWhenStopping(); result != nil {
-			return
-		}
-		p, err := l.find(group, name)
-		if err != nil {
-			result = err
-			return
-		}
+	return s.onProcess(group, name, func(l *loop, p *proc) error {
 		if p.Pid == 0 || p.Killing || p.io == nil {
-			result = faults.New(faults.NotRunning, p.fullName())
-			return
+			return faults.New(faults.NotRunning, p.fullName())
 		}
 		if !p.io.write(append([]byte(nil), data...)) {
-			result = faults.New(faults.NoFile, p.fullName())
+			return faults.New(faults.NoFile, p.fullName())
 		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return result
 }
 
 // ReloadConfig implements rpc.Backend: the file is parsed on the caller's

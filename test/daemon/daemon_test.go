@@ -90,6 +90,23 @@ func writeConf(t *testing.T, dir, programs string) string {
 	return conf
 }
 
+// lineOf is the number of the first line of the configuration file conf
+// that is exactly text.
+func lineOf(t *testing.T, conf, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if l == text {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line %q", conf, text)
+	return 0
+}
+
 func start(t *testing.T, programs string, argv ...string) *daemon {
 	t.Helper()
 	dir := t.TempDir()

@@ -302,10 +302,9 @@ func TestLifecycleConfigErrorsNameFileAndLine(t *testing.T) {
 	if err == nil {
 		t.Fatalf("started with a bad config: %s", out)
 	}
-	lines := strings.Count(header, "\n")
 	for _, want := range []string{
-		fmt.Sprintf("supervisord.conf:%d: [program:x] backoff: invalid backoff \"cubic\"", lines+3),
-		fmt.Sprintf("supervisord.conf:%d: [program:x] ready_when: invalid ready_when \"telepathy\"", lines+4),
+		fmt.Sprintf("supervisord.conf:%d: [program:x] backoff: invalid backoff \"cubic\"", lineOf(t, conf, "backoff=cubic")),
+		fmt.Sprintf("supervisord.conf:%d: [program:x] ready_when: invalid ready_when \"telepathy\"", lineOf(t, conf, "ready_when=telepathy")),
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

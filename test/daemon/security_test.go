@@ -109,7 +109,7 @@ func TestHTTPSReadOnlyAndAudit(t *testing.T) {
 	sock := "unix://" + filepath.Join(d.dir, "s.sock")
 
 	// The broken header is warned about at start-up, with file and line.
-	d.waitLog("supervisord.conf:30: line 'program:typo]' looks like a section header without its opening bracket: read as option 'program' = 'typo]' in [program:sleeper]", 1, time.Second)
+	d.waitLog(fmt.Sprintf("supervisord.conf:%d: line 'program:typo]' looks like", lineOf(t, d.conf, "program:typo]"))+" a section header without its opening bracket: read as option 'program' = 'typo]' in [program:sleeper]", 1, time.Second)
 
 	// Our client over HTTPS.
 	if out, code := ctlAs(t, "-s", url, "--cafile", c.caFile, "-u", "admin", "-p", "secret", "status"); code != 0 || !strings.Contains(out, "RUNNING") {

@@ -52,7 +52,7 @@ func parseDockerfile(t *testing.T, path string) []*dockerStage {
 			continue
 		}
 		if len(stages) == 0 {
-			continue // an ARG before the first FROM: nothing to run
+			continue // ARGs before the first FROM only parameterise FROM
 		}
 		stages[len(stages)-1].steps = append(stages[len(stages)-1].steps, [2]string{instr, args})
 	}

@@ -3,9 +3,12 @@
 package deploy_test
 
 import (
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -248,5 +251,57 @@ startsecs=0
 	var statuses []string
 	if m := ns.next(10*time.Second, &statuses); m != "READY=1" {
 		t.Fatalf("first message %q", m)
+	}
+}
+
+// wakeups counts the voluntary context switches of every thread of pid:
+// each is the process going to sleep after something woke it.
+func wakeups(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("threads of %d: %v", pid, err)
+	}
+	total := 0
+	for _, task := range tasks {
+		b, err := os.ReadFile(task)
+		if err != nil {
+			continue // a thread that just ended
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				n, _ := strconv.Atoi(strings.TrimSpace(v))
+				total += n
+			}
+		}
+	}
+	return total
+}
+
+// TestIdleWithNotifySocket: under a service manager without a watchdog
+// the idle daemon does not wake; with one it wakes at the watchdog's pace
+// (the control that shows the measurement can see wake-ups).
+func TestIdleWithNotifySocket(t *testing.T) {
+	measure := func(env ...string) int {
+		ns := newNotifySocket(t)
+		d := startDaemon(t, "", "[program:web]\ncommand=sleep 1000\nstartsecs=0\n", append(env, "NOTIFY_SOCKET="+ns.path)...)
+		d.waitFor("web RUNNING", 10*time.Second, func() bool { return strings.Contains(d.log(), "success: web entered RUNNING") })
+		// Let the last status go out (it may wait up to 0.5s) and the
+		// runtime settle.
+		time.Sleep(1500 * time.Millisecond)
+		before := wakeups(t, d.cmd.Process.Pid)
+		time.Sleep(2 * time.Second)
+		n := wakeups(t, d.cmd.Process.Pid) - before
+		d.stop()
+		return n
+	}
+	idle := measure()
+	watched := measure("WATCHDOG_USEC=200000")
+	t.Logf("voluntary context switches in 2s: %d idle, %d with a 100ms watchdog", idle, watched)
+	if watched < 15 {
+		t.Fatalf("the watchdog daemon woke %d times in 2s, want about 20: the measurement sees nothing", watched)
+	}
+	if idle > 5 {
+		t.Errorf("the idle daemon woke %d times in 2s", idle)
 	}
 }

@@ -58,28 +58,35 @@ priority=200
 		{
 			name: "shutdown_reverse_priority_waits_for_each_group",
 			files: map[string]string{
-				"slowstop.sh": "trap 'sleep 0.2; exit 0' TERM\nsleep 1000 &\nwait\n",
+				// The script says it is ready once its trap is set: a
+				// TERM that came before would kill the shell outright.
+				"slowstop.sh": "trap 'sleep 0.2; exit 0' TERM\necho $$ > {dir}/$1.ready\nsleep 1000 &\nwait\n",
 			},
 			programs: `
 [program:first]
-command=sh {dir}/slowstop.sh
+command=sh {dir}/slowstop.sh first
 priority=1
 startsecs=0
 stopasgroup=true
 
 [program:second]
-command=sh {dir}/slowstop.sh
+command=sh {dir}/slowstop.sh second
 priority=2
 startsecs=0
 stopasgroup=true
 
 [program:third]
-command=sh {dir}/slowstop.sh
+command=sh {dir}/slowstop.sh third
 priority=3
 startsecs=0
 stopasgroup=true
 `,
-			drive: func(r *run) { r.waitFor("success:", 3) },
+			drive: func(r *run) {
+				r.waitFor("success:", 3)
+				for _, name := range []string{"first", "second", "third"} {
+					r.pidFile(name + ".ready")
+				}
+			},
 			want: []string{
 				"INFO spawned: 'first' with pid N",
 				"INFO spawned: 'second' with pid N",
