@@ -48,14 +48,14 @@ func (a *API) getProcessInfo(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.info(g, p, a.now().Unix()), nil
+	return infoRow{a: a, g: g, p: p, now: a.now().Unix()}, nil
 }
 
 func (a *API) getAllProcessInfo(_ context.Context, args []any) (any, error) {
 	if err := a.decode(args, 0, 0, checkState); err != nil {
 		return nil, err
 	}
-	return a.AllProcessInfo(a.rows(), a.now().Unix()), nil
+	return a.allInfoRows(a.rows(), a.now().Unix()), nil
 }
 
 // AllProcessInfo builds getAllProcessInfo's reply: rows ordered by group
