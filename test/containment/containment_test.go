@@ -316,7 +316,7 @@ stdout_logfile=`+out+`
 	e.waitState("forker", "RUNNING")
 	e.waitFor("the fork loop's report", 20*time.Second, func() bool {
 		b, _ := os.ReadFile(out)
-		return strings.Contains(string(b), "forked")
+		return strings.Contains(string(b), "forked") && strings.HasSuffix(string(b), "\n")
 	})
 	b, _ := os.ReadFile(out)
 	if got := strings.TrimSpace(string(b)); got != "forked 19" {
