@@ -161,6 +161,12 @@ func startDaemon(t fixture, dir string, port int) *daemon {
 		logf.Close()
 	})
 	d.waitSettled(t)
+	// Settled can also mean "not started yet"; the base configuration's
+	// quick exits at once, so once it has, every autostart program has
+	// been spawned and has an AUTO log to tail.
+	if b, err := os.ReadFile(d.conf); err == nil && strings.Contains(string(b), "[program:quick]") {
+		d.waitState(t, "quick", "EXITED")
+	}
 	return d
 }
 
