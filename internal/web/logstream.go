@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,22 +39,12 @@ func (h *handler) logPath(spec, channel string) (string, int) {
 // reaches the page as a JSON string, so binary output cannot inject
 // anything.
 func (h *handler) serveLogStream(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET")
-		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	q := r.URL.Query()
-	path, status := h.logPath(q.Get("processname"), q.Get("channel"))
-	if path == "" {
-		if status == http.StatusOK {
-			status = http.StatusNotFound
-		}
-		http.Error(w, http.StatusText(status), status)
+	path, ok := h.requestedLog(w, r, http.MethodGet)
+	if !ok {
 		return
 	}
 	limit := int64(64 << 10)
-	if n, err := strconv.ParseInt(q.Get("limit"), 10, 64); err == nil && n >= 0 {
+	if n, err := strconv.ParseInt(r.URL.Query().Get("limit"), 10, 64); err == nil && n >= 0 {
 		limit = min(n, maxTailBytes)
 	}
 	rc := http.NewResponseController(w)
@@ -119,18 +110,8 @@ func (s *sseText) Flush() { s.rc.Flush() }
 // serveLogFile is GET logfile?processname=x&channel=stdout|stderr: the
 // whole current log file as a download.
 func (h *handler) serveLogFile(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	q := r.URL.Query()
-	path, status := h.logPath(q.Get("processname"), q.Get("channel"))
-	if path == "" {
-		if status == http.StatusOK {
-			status = http.StatusNotFound
-		}
-		http.Error(w, http.StatusText(status), status)
+	path, ok := h.requestedLog(w, r, http.MethodGet, http.MethodHead)
+	if !ok {
 		return
 	}
 	f, err := os.Open(path)
@@ -157,4 +138,25 @@ func (h *handler) serveLogFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	// The size now: a file still being written is sent up to here.
 	http.ServeContent(w, r, "", st.ModTime(), io.NewSectionReader(f, 0, st.Size()))
+}
+
+// requestedLog is the log file a stream or download request names
+// (processname, channel), having answered the request itself with 405,
+// 404 or the refusal logPath gives when there is none to serve.
+func (h *handler) requestedLog(w http.ResponseWriter, r *http.Request, methods ...string) (string, bool) {
+	if !slices.Contains(methods, r.Method) {
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return "", false
+	}
+	q := r.URL.Query()
+	path, status := h.logPath(q.Get("processname"), q.Get("channel"))
+	if path == "" {
+		if status == http.StatusOK {
+			status = http.StatusNotFound
+		}
+		http.Error(w, http.StatusText(status), status)
+		return "", false
+	}
+	return path, true
 }
