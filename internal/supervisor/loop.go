@@ -58,7 +58,10 @@ type loop struct {
 	watcher  *watch.Watcher // nil until a program watches files
 	watchCh  chan watch.Event
 	changes  int // state changes so far, to repeat a step that made some
-	life     lifeState
+	// drains are the output captures of children reaped since the last
+	// SIGCHLD report (sigchldReport).
+	drains []chan struct{}
+	life   lifeState
 
 	sd sdState     // what the service manager was told (sdnotify.go)
 	ct containment // cgroups, parked exits, memory ceilings (containment.go)
@@ -262,8 +265,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 		case <-chld:
 			l.now = l.s.opts.Clock.Now()
 			l.reap()
-			// After the exits it announces, as in the reference's loop.
-			l.Log(config.LevelDebug, "received SIGCHLD indicating a child quit")
+			l.sigchldReport()
 		case sig := <-sigs:
 			l.now = l.s.opts.Clock.Now()
 			l.handleSignal(sig.(syscall.Signal))
@@ -420,6 +422,7 @@ func (l *loop) reap() {
 		}
 		delete(l.byPid, e.Pid)
 		if p.io != nil {
+			l.drains = append(l.drains, p.io.drained)
 			p.io.exited()
 			p.io = nil
 		}
@@ -660,4 +663,26 @@ func (p *proc) wait(kind waitKind) chan error {
 	}
 	p.waiters = append(p.waiters, waiter{kind: kind, ch: ch})
 	return ch
+}
+
+// sigchldReport logs the reference's debug line for a SIGCHLD. The
+// reference reads a child's last output before it handles the signal, so
+// the line comes after that output in its log; here the output is logged
+// by the capture goroutines, so at debug level the line waits (off the
+// loop, at most drainGrace) for the captures of the children reaped since
+// the last report.
+func (l *loop) sigchldReport() {
+	const line = "received SIGCHLD indicating a child quit"
+	drains := l.drains
+	l.drains = nil
+	if len(drains) == 0 || !l.log.Enabled(context.Background(), SlogLevel(config.LevelDebug)) {
+		l.Log(config.LevelDebug, line)
+		return
+	}
+	go func() {
+		for _, d := range drains {
+			<-d
+		}
+		l.Log(config.LevelDebug, line)
+	}()
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -200,6 +201,9 @@ type childIO struct {
 	queue  chan []byte
 	closed chan struct{}
 	reads  []*os.File
+	// drained closes once output capture has ended (the pipes reached
+	// EOF, or drainGrace passed after the exit).
+	drained chan struct{}
 }
 
 // drainGrace is how long output capture continues after a child exits,
@@ -209,15 +213,17 @@ const drainGrace = time.Second
 // startIO starts capturing a child's output; tee, when set, also gets
 // every piece of stdout (event listeners' protocol).
 func startIO(child *spawn.Child, outs *outputs, tee func([]byte)) *childIO {
-	io := &childIO{stdin: child.Stdin, closed: make(chan struct{})}
+	io := &childIO{stdin: child.Stdin, closed: make(chan struct{}), drained: make(chan struct{})}
+	var wg sync.WaitGroup
 	if child.Stdout != nil {
 		io.reads = append(io.reads, child.Stdout)
-		go outs.capture(child.Stdout, streamStdout, child.Pid, tee)
+		wg.Go(func() { outs.capture(child.Stdout, streamStdout, child.Pid, tee) })
 	}
 	if child.Stderr != nil {
 		io.reads = append(io.reads, child.Stderr)
-		go outs.capture(child.Stderr, streamStderr, child.Pid, nil)
+		wg.Go(func() { outs.capture(child.Stderr, streamStderr, child.Pid, nil) })
 	}
+	go func() { wg.Wait(); close(io.drained) }()
 	return io
 }
 
