@@ -49,17 +49,27 @@ func TestChildutilsListener(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
+	chunks := make(chan []byte)
 	defer func() {
 		stdin.Close()
-		for l := range lines { // drain so the listener can exit
+		// Drain both pipes to their end before Wait, which closes them: a
+		// read still running when Wait closes the pipe fails with "file
+		// already closed".
+		drained := make(chan struct{})
+		go func() {
+			for range chunks {
+			}
+			close(drained)
+		}()
+		for l := range lines {
 			seen = append(seen, l)
 		}
+		<-drained
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("listener: %v\n%s", err, strings.Join(seen, "\n"))
 		}
 	}()
 
-	chunks := make(chan []byte)
 	go func() {
 		defer close(chunks)
 		for {
