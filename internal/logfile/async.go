@@ -22,7 +22,8 @@ type AsyncWriter struct {
 	onDrop func(name string, bytes, writes int64)
 
 	mu       sync.Mutex // guards buf, head, n, closed, progress, lastMove, streak*
-	buf      []byte     // ring
+	buf      []byte     // ring, grown by need up to size; nil while idle
+	size     int        // the most that may be queued
 	head     int        // index of the first queued byte
 	n        int        // queued bytes
 	closed   bool
@@ -68,7 +69,7 @@ func NewAsyncWriter(name string, dst io.Writer, o AsyncOptions) *AsyncWriter {
 		dst:      dst,
 		stall:    o.Stall,
 		onDrop:   o.OnDrop,
-		buf:      make([]byte, o.Size),
+		size:     o.Size,
 		progress: make(chan struct{}),
 		lastMove: time.Now(),
 		wake:     make(chan struct{}, 1),
@@ -95,10 +96,10 @@ func (a *AsyncWriter) write(p []byte, wait bool) bool {
 	}
 	a.mu.Lock()
 	for {
-		if a.closed || len(p) > len(a.buf) {
+		if a.closed || len(p) > a.size {
 			break
 		}
-		if len(a.buf)-a.n >= len(p) {
+		if a.size-a.n >= len(p) {
 			a.enqueue(p)
 			a.mu.Unlock()
 			select {
@@ -132,13 +133,40 @@ func (a *AsyncWriter) write(p []byte, wait bool) bool {
 	return false
 }
 
-// enqueue copies p into the ring; a.mu held and room checked.
+// enqueue copies p into the ring, growing it if need be; a.mu held and
+// room within size checked.
 func (a *AsyncWriter) enqueue(p []byte) {
+	if len(a.buf)-a.n < len(p) {
+		a.grow(a.n + len(p))
+	}
 	tail := (a.head + a.n) % len(a.buf)
 	c := copy(a.buf[tail:], p)
 	copy(a.buf, p[c:])
 	a.n += len(p)
 }
+
+// minAsyncBuf is the smallest ring an AsyncWriter allocates.
+const minAsyncBuf = 4 << 10
+
+// grow makes the ring hold at least need bytes (need ≤ size): it doubles,
+// at least to minAsyncBuf and at most to size, and lays the queued bytes
+// out from the start. An AsyncWriter that is never written to (the
+// daemon's stdout when no program logs there) holds no buffer at all.
+func (a *AsyncWriter) grow(need int) {
+	n := max(2*len(a.buf), minAsyncBuf, need)
+	n = min(n, a.size)
+	nb := make([]byte, n)
+	if a.n > 0 {
+		end := min(a.head+a.n, len(a.buf))
+		c := copy(nb, a.buf[a.head:end])
+		copy(nb[c:], a.buf[:a.n-c])
+	}
+	a.buf, a.head = nb, 0
+}
+
+// idleBuf is the largest ring kept once the queue empties; a bigger one,
+// grown by a burst, goes back to the collector.
+const idleBuf = 64 << 10
 
 func (a *AsyncWriter) drain() {
 	defer close(a.done)
@@ -176,6 +204,9 @@ func (a *AsyncWriter) drain() {
 		a.mu.Lock()
 		a.head = (a.head + n) % len(a.buf)
 		a.n -= n
+		if a.n == 0 && len(a.buf) > idleBuf {
+			a.buf, a.head = nil, 0
+		}
 		a.lastMove = time.Now()
 		close(a.progress)
 		a.progress = make(chan struct{})

@@ -63,8 +63,9 @@ type loop struct {
 	drains []chan struct{}
 	life   lifeState
 
-	sd sdState     // what the service manager was told (sdnotify.go)
-	ct containment // cgroups, parked exits, memory ceilings (containment.go)
+	sd  sdState      // what the service manager was told (sdnotify.go)
+	mem memoryReturn // memory handed back after bursts (memory.go)
+	ct  containment  // cgroups, parked exits, memory ceilings (containment.go)
 
 	snapRows
 	sched schedule
@@ -330,6 +331,7 @@ func (l *loop) settle() bool {
 		}
 	}
 	l.sdNotifyStep()
+	l.returnMemoryAfterBurst()
 	if l.stopping && l.shutdownStep() {
 		return true
 	}
@@ -557,6 +559,7 @@ func (g *group) unstopped() int {
 
 // finish releases what the loop holds once every process has stopped.
 func (l *loop) finish() {
+	l.stopMemoryReturn()
 	if l.watcher != nil {
 		l.watcher.Close()
 	}

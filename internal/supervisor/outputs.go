@@ -38,19 +38,30 @@ func openOutputs(l *loop, c *config.Process) (*outputs, error) {
 	return o, nil
 }
 
-// capture copies one child pipe into its stream until EOF or until the
-// pipe is closed after the child's exit.
-func (o *outputs) capture(r *os.File, which streamKind, pid int, tee func([]byte)) {
-	defer r.Close()
-	s := o.stdout
+// stream is the log stream a pipe of the process goes to.
+func (o *outputs) stream(which streamKind) *logfile.Stream {
 	if which == streamStderr && o.stderr != nil {
-		s = o.stderr
+		return o.stderr
 	}
-	if tee != nil {
+	return o.stdout
+}
+
+// start captures one child pipe into its stream in the background until
+// EOF or until the capture expires after the child's exit; the pipe is
+// closed then and done called. tee, when set, gets every piece read
+// first (an event listener's stdout, which the loop parses): such a pipe
+// keeps a goroutine of its own, reading through the tee.
+func (o *outputs) start(r *os.File, which streamKind, pid int, tee func([]byte), done func()) *logfile.Capturing {
+	s := o.stream(which)
+	if tee == nil {
+		return s.Start(r, pid, done)
+	}
+	go func() {
+		defer done()
+		defer r.Close()
 		s.Capture(teeReader{r: r, send: tee}, pid)
-		return
-	}
-	s.Capture(r, pid)
+	}()
+	return logfile.Expirable(r)
 }
 
 func (o *outputs) reopen() {

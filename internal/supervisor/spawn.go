@@ -4,12 +4,13 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"supervisord/internal/config"
 	"supervisord/internal/faults"
+	"supervisord/internal/logfile"
 	"supervisord/internal/process"
 	"supervisord/internal/reaper"
 	"supervisord/internal/spawn"
@@ -194,13 +195,14 @@ func (l *loop) Kill(pid int, sig syscall.Signal, group bool) error {
 	return err
 }
 
-// childIO holds a running child's pipes: output capture runs on its own
-// goroutines; stdin writes go through a queue so the loop never blocks.
+// childIO holds a running child's pipes: output capture runs in the
+// background (logfile.Stream.Start); stdin writes go through a queue so
+// the loop never blocks.
 type childIO struct {
-	stdin  *os.File
-	queue  chan []byte
-	closed chan struct{}
-	reads  []*os.File
+	stdin    *os.File
+	queue    chan []byte
+	closed   chan struct{}
+	captures []*logfile.Capturing
 	// drained closes once output capture has ended (the pipes reached
 	// EOF, or drainGrace passed after the exit).
 	drained chan struct{}
@@ -214,16 +216,31 @@ const drainGrace = time.Second
 // every piece of stdout (event listeners' protocol).
 func startIO(child *spawn.Child, outs *outputs, tee func([]byte)) *childIO {
 	io := &childIO{stdin: child.Stdin, closed: make(chan struct{}), drained: make(chan struct{})}
-	var wg sync.WaitGroup
+	n := 0
+	for _, f := range []*os.File{child.Stdout, child.Stderr} {
+		if f != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		close(io.drained)
+		return io
+	}
+	// The last capture to end closes drained: no goroutine waits for
+	// them (a thousand idle children would hold a thousand waiters).
+	var running atomic.Int32
+	running.Store(int32(n))
+	ended := func() {
+		if running.Add(-1) == 0 {
+			close(io.drained)
+		}
+	}
 	if child.Stdout != nil {
-		io.reads = append(io.reads, child.Stdout)
-		wg.Go(func() { outs.capture(child.Stdout, streamStdout, child.Pid, tee) })
+		io.captures = append(io.captures, outs.start(child.Stdout, streamStdout, child.Pid, tee, ended))
 	}
 	if child.Stderr != nil {
-		io.reads = append(io.reads, child.Stderr)
-		wg.Go(func() { outs.capture(child.Stderr, streamStderr, child.Pid, nil) })
+		io.captures = append(io.captures, outs.start(child.Stderr, streamStderr, child.Pid, nil, ended))
 	}
-	go func() { wg.Wait(); close(io.drained) }()
 	return io
 }
 
@@ -259,18 +276,15 @@ func (c *childIO) pump() {
 }
 
 // exited is called when the child has been reaped: stdin closes now;
-// output capture gets drainGrace to finish, then its pipes close.
+// output capture gets drainGrace to finish.
 func (c *childIO) exited() {
 	close(c.closed)
 	if c.stdin != nil {
 		c.stdin.Close()
 	}
 	deadline := time.Now().Add(drainGrace)
-	for _, f := range c.reads {
-		if err := f.SetReadDeadline(deadline); err != nil {
-			f := f
-			time.AfterFunc(drainGrace, func() { f.Close() })
-		}
+	for _, capt := range c.captures {
+		capt.ExpireAt(deadline)
 	}
 }
 
