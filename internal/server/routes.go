@@ -91,7 +91,9 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	buf := s.replies.get()
 	var out []byte
 	if err == nil {
+		s.encodes.enter()
 		out, err = xmlrpc.AppendResponse((*buf)[:0], v)
+		s.encodes.leave()
 		if err != nil {
 			s.logLimited("cannot encode the reply to " + method + ": " + err.Error())
 		}

@@ -61,6 +61,7 @@ type Server struct {
 	probes *probes // nil when the backend cannot answer probes
 
 	replies replyBufs // reply buffers for reuse
+	encodes encodeGate
 
 	base   context.Context // cancelled on shutdown to end streams
 	cancel context.CancelFunc
@@ -117,7 +118,7 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = 64 << 10
 	}
-	s := &Server{api: opts.API, logger: logger, opts: opts, mux: http.NewServeMux(),
+	s := &Server{api: opts.API, logger: logger, opts: opts, mux: http.NewServeMux(), encodes: newEncodeGate(),
 		bad: newRateLimiter(10, time.Minute)}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.probes = newProbes(cfg, backend)

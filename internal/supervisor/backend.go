@@ -222,7 +222,7 @@ func (s *Supervisor) many(ctx context.Context, f oneFunc, procs []rpc.ProcessRef
 		first, _ := v.Interface().(error)
 		// A round trip through the loop: every wait that ended in the
 		// step that ended this one has its result in its channel now.
-		_ = s.do(ctx, func(*loop) {})
+		_ = s.doQuiet(ctx, func(*loop) {})
 		pending = takeReady(pending, chans, pending[chosen], first, done)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // Healthz reports whether the loop answers: nil when it ran a no-op
 // before ctx ended. It backs the /healthz probe.
 func (s *Supervisor) Healthz(ctx context.Context) error {
-	return s.do(ctx, func(*loop) {})
+	return s.doQuiet(ctx, func(*loop) {})
 }
 
 // Readyz reports whether the daemon is ready to serve: running (not
@@ -19,7 +19,7 @@ func (s *Supervisor) Healthz(ctx context.Context) error {
 // it has a liveness check, healthy. notReady lists what is not, one
 // "name: STATE" per program, in start order. It backs the /readyz probe.
 func (s *Supervisor) Readyz(ctx context.Context) (ready bool, notReady []string, err error) {
-	err = s.do(ctx, func(l *loop) {
+	err = s.doQuiet(ctx, func(l *loop) {
 		if l.mood != process.SupervisorRunning {
 			notReady = append(notReady, "supervisord: "+l.mood.String())
 		}

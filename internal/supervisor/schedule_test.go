@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -79,5 +80,39 @@ func TestScheduleForgetsRemovedGroups(t *testing.T) {
 	}
 	if d := l.nextDue(); !d.IsZero() {
 		t.Errorf("a removed process still has a deadline at %v", d)
+	}
+}
+
+// The probes and a snapshot refresh only read: the step after them visits
+// no process, where a command that may change something visits them all.
+func TestReadOnlyCommandsStepNothing(t *testing.T) {
+	l := newTestLoop(t, 50)
+	l.takeReady()
+	l.nextDue()
+	s := l.s
+	// serve runs the next command the way the loop does and returns how
+	// many processes the following step visits.
+	serve := func(call func()) int {
+		done := make(chan struct{})
+		go func() { call(); close(done) }()
+		f := <-s.cmds
+		f(l)
+		l.afterCommand()
+		<-done
+		return len(flat(l.takeReady()))
+	}
+	ctx := context.Background()
+	if n := serve(func() { s.Healthz(ctx) }); n != 0 {
+		t.Errorf("healthz: the next step visits %d processes", n)
+	}
+	if n := serve(func() { s.Readyz(ctx) }); n != 0 {
+		t.Errorf("readyz: the next step visits %d processes", n)
+	}
+	s.dirty.Store(true)
+	if n := serve(func() { s.Rows() }); n != 0 {
+		t.Errorf("snapshot refresh: the next step visits %d processes", n)
+	}
+	if n := serve(func() { s.do(ctx, func(*loop) {}) }); n != 50 {
+		t.Errorf("a command: the next step visits %d processes, want all 50", n)
 	}
 }

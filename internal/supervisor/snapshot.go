@@ -162,7 +162,7 @@ func (l *loop) partialSnapshot(old *snapshot, now time.Time) *snapshot {
 func (s *Supervisor) current() *snapshot {
 	snap := s.snap.Load()
 	if snap == nil || s.dirty.Load() {
-		err := s.do(context.Background(), func(l *loop) { l.publishSnapshot(); l.sched.quiet = true })
+		err := s.doQuiet(context.Background(), func(l *loop) { l.publishSnapshot() })
 		if err == nil || snap == nil {
 			snap = s.snap.Load()
 		}

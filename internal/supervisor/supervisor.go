@@ -163,6 +163,13 @@ func (s *Supervisor) do(ctx context.Context, f func(*loop)) error {
 	return nil
 }
 
+// doQuiet is do for f that only reads the loop's state: the step after it
+// visits no process (afterCommand), so a probe or a snapshot refresh costs
+// the loop what f costs, not a pass over every process.
+func (s *Supervisor) doQuiet(ctx context.Context, f func(*loop)) error {
+	return s.do(ctx, func(l *loop) { f(l); l.sched.quiet = true })
+}
+
 // errShutdown is returned for requests the loop refuses while stopping.
 var errShutdown = faults.New(faults.ShutdownState, "")
 
