@@ -580,16 +580,17 @@ func TestStreamClientThatNeverReads(t *testing.T) {
 // render of 1,000 programs, from the start of the navigation to the load
 // event. The console's goal is that render in under 1.5 s of wall clock
 // on a 2-core CI machine. The wall clock is logged but not asserted: it
-// moves with whatever else the machine runs (a 2-core runner shared with
-// other jobs stretches it twofold and more), while the main thread's CPU
-// time is the work the page itself costs and barely moves. The main
-// thread is the render's critical path: the wall clock is the server's
-// answer plus that work plus waits for a core. On a quiet machine the
-// render takes about 1.5 times its main-thread CPU, so a page within this
-// bound renders in about 1 s, and in 1.5 s when the renderer gets only
-// two thirds of a core. (Before content-visibility and the grid rows the
-// render used 1.1-1.5 s of CPU and took 2.2-2.6 s.)
-const renderCPU = 700 * time.Millisecond
+// moves with whatever else the machine runs, while the main thread's CPU
+// time is the work the page itself costs and barely moves (0.33-0.42 s,
+// whether the machine was quiet or had a load average of 30). The main
+// thread is the render's critical path; the rest of the wall clock is the
+// server's answer, the browser's other threads and waits for a core. On
+// a 2-core machine shared with other test runs the load event came 2 to
+// 2.5 times the main thread's CPU time after the navigation started, so
+// 0.6 s of CPU is what fits 1.5 s there. (Before the rows were laid out
+// as grids and skipped out of view, the render used 1.1-1.6 s of CPU and
+// loaded in 2.2-3.9 s on the same machine.)
+const renderCPU = 600 * time.Millisecond
 
 // blockedLimit bounds the longest main-thread task (wall clock) during a
 // burst of state changes: a gross-regression check, since a task on a
