@@ -303,7 +303,11 @@
     // for good, a slice at a time so that no task is long.
     function settle() {
       var todo = Array.from(rows.values()), at = 0;
-      var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+      // A page kept busy by updates still settles: an idle callback
+      // waits at most a second.
+      var idle = window.requestIdleCallback
+        ? function (f) { return requestIdleCallback(f, { timeout: 1000 }); }
+        : function (f) { return setTimeout(f, 50); };
       (function next() {
         if (at >= todo.length) return;
         idle(function () {
