@@ -10,12 +10,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -96,8 +96,7 @@ func Handler(b Backend, opts Options) http.Handler {
 		"pathEscape": url.PathEscape,
 		"since":      sinceText,
 		"bytes":      bytesText,
-		"spark":      sparkPoints,
-		"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
+		"rows":       rowsHTML,
 		"unixms":     func(t time.Time) int64 { return t.UnixMilli() },
 	}).ParseFS(assets, "assets/*.html"))
 	h := &handler{b: b, opts: opts, pages: pages, css: css, js: js}
@@ -144,7 +143,8 @@ func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request, ctype strin
 // render writes a page with headers that keep it from being framed or
 // cached.
 func (h *handler) render(w http.ResponseWriter, status int, name string, data any) {
-	var buf strings.Builder
+	var buf bytes.Buffer
+	buf.Grow(64 << 10)
 	if err := h.pages.ExecuteTemplate(&buf, name, data); err != nil {
 		http.Error(w, "Internal Server Error: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -156,5 +156,5 @@ func (h *handler) render(w http.ResponseWriter, status int, name string, data an
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
-	w.Write([]byte(buf.String()))
+	w.Write(buf.Bytes())
 }

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/performance"
@@ -575,22 +576,32 @@ func TestStreamClientThatNeverReads(t *testing.T) {
 	}
 }
 
-// renderCPU bounds how much of the renderer's main thread a render of
-// 1,000 programs may use. It is counted in the thread's CPU time
-// (Chromium's performance metrics in thread ticks), which another
-// process's load does not stretch as it stretches the wall clock; the
-// wall-clock figures are logged beside it. The console's goal is 1.5 s of
-// wall clock; today the render takes about 1.3–1.5 s of CPU, two thirds
-// of it layout, so this bound catches a regression, not the goal.
-const renderCPU = 2500 * time.Millisecond
+// renderCPU bounds the renderer's main-thread CPU time for the first
+// render of 1,000 programs, from the start of the navigation to the load
+// event. The console's goal is that render in under 1.5 s of wall clock
+// on a 2-core CI machine. The wall clock is logged but not asserted: it
+// moves with whatever else the machine runs, while the main thread's CPU
+// time is the work the page itself costs and barely moves (0.33-0.42 s,
+// whether the machine was quiet or had a load average of 30). The main
+// thread is the render's critical path; the rest of the wall clock is the
+// server's answer, the browser's other threads and waits for a core. On
+// a 2-core machine shared with other test runs the load event came 1.7
+// to 3 times the main thread's CPU time after the navigation started
+// (2.5 times at the median, 5 times at a load average of 30), so 0.6 s of
+// CPU is what fits 1.5 s there. (Before the rows were laid out as grids
+// and skipped out of view, the render used 1.1-1.6 s of CPU and loaded in
+// 1.6-3.9 s on the same machine; it now loads in 0.6-1.4 s.)
+const renderCPU = 600 * time.Millisecond
 
 // blockedLimit bounds the longest main-thread task (wall clock) during a
 // burst of state changes: a gross-regression check, since a task on a
 // loaded machine takes longer than its CPU time.
 const blockedLimit = 3 * time.Second
 
-// mainThreadCPU is the CPU time the page's main thread has spent in tasks
-// since performance metrics were enabled in thread ticks.
+// mainThreadCPU is the CPU time the main thread of the page's renderer
+// has spent in tasks since performance metrics were enabled in thread
+// ticks (the TaskDuration metric). Chromium counts it per document, so a
+// navigation may start it again from zero.
 func (b *browser) mainThreadCPU(t *testing.T) time.Duration {
 	t.Helper()
 	var secs float64
@@ -609,6 +620,50 @@ func (b *browser) mainThreadCPU(t *testing.T) time.Duration {
 	return time.Duration(secs * float64(time.Second))
 }
 
+// axRoles checks that the page's accessibility tree, as Chromium hands it
+// to assistive technology, has at least the given number of nodes of each
+// role.
+func (b *browser) axRoles(t *testing.T, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	b.do(t, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		r, err := chromedp.Call(ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+		if err != nil {
+			return err
+		}
+		for _, n := range r.Nodes {
+			if n.Role != nil && !n.Ignored {
+				got[strings.Trim(string(n.Role.Value), `"`)]++
+			}
+		}
+		return nil
+	}))
+	for role, n := range want {
+		if got[role] < n {
+			t.Errorf("accessibility tree: %d nodes of role %s, want %d", got[role], role, n)
+		}
+	}
+}
+
+// measureRender loads url from a blank page and returns the main thread's
+// CPU time for it, the wall clock seen from here and the page's own
+// navigation timings (ms after navigation start).
+func (b *browser) measureRender(t *testing.T, url string) (cpu, wall time.Duration, nav map[string]float64) {
+	t.Helper()
+	b.do(t, chromedp.Navigate("about:blank"))
+	before := b.mainThreadCPU(t)
+	start := time.Now()
+	b.do(t, chromedp.Navigate(url))
+	wall = time.Since(start)
+	cpu = b.mainThreadCPU(t)
+	if cpu >= before {
+		// The counter went on from the blank page's (a few ms).
+		cpu -= before
+	}
+	nav = eval[map[string]float64](t, b, `(() => { const n = performance.getEntriesByType("navigation")[0]; return {response: n.responseEnd, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; })()`)
+	return cpu, wall, nav
+}
+
 // TestThousandPrograms checks the first render of 1,000 programs and a
 // burst of state changes reaching the page while it stays responsive.
 func TestThousandPrograms(t *testing.T) {
@@ -620,26 +675,36 @@ func TestThousandPrograms(t *testing.T) {
 	d := startDaemon(t, progs.String())
 	d.waitAll(t, "RUNNING", 1000, 2*time.Minute)
 	b := newBrowser(t)
-	// The page once first, so that the render measured below runs in a
-	// renderer whose metrics are already on.
+	// The page once first, so that the renders measured below find the
+	// browser started and its caches warm.
 	b.do(t, chromedp.Navigate(d.URL), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{TimeDomain: performance.EnableTimeDomainThreadTicks})
 		return err
 	}))
-	cpuBefore := b.mainThreadCPU(t)
-	start := time.Now()
-	b.do(t, chromedp.Navigate(d.URL))
-	wall := time.Since(start)
-	cpu := b.mainThreadCPU(t) - cpuBefore
-	nav := eval[map[string]float64](t, b, `(() => { const n = performance.getEntriesByType("navigation")[0]; return {response: n.responseEnd, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; })()`)
-	load := nav["load"]
-	t.Logf("1,000 programs: main-thread CPU %v; wall clock: response %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms after navigation start (seen from Go: %v)", cpu.Round(time.Millisecond), nav["response"], nav["dcl"], load, wall.Round(time.Millisecond))
-	if cpu <= 0 || cpu > renderCPU {
-		t.Errorf("first render used %v of the main thread, want under %v", cpu, renderCPU)
+	// Two renders; the bound holds for the better one, since a burst of
+	// load elsewhere only ever adds to a figure.
+	var best time.Duration
+	for i := range 2 {
+		cpu, wall, nav := b.measureRender(t, d.URL)
+		t.Logf("1,000 programs, render %d: main-thread CPU %v; wall clock: response %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms after navigation start (seen from Go: %v)", i+1, cpu.Round(time.Millisecond), nav["response"], nav["dcl"], nav["load"], wall.Round(time.Millisecond))
+		if cpu <= 0 {
+			t.Fatalf("no main-thread CPU time measured (%v)", cpu)
+		}
+		if i == 0 || cpu < best {
+			best = cpu
+		}
+	}
+	if best > renderCPU {
+		t.Errorf("first render used %v of the main thread, want under %v", best, renderCPU)
 	}
 	if n := eval[int](t, b, `document.querySelectorAll("tr.proc").length`); n != 1000 {
 		t.Fatalf("%d rows", n)
 	}
+	// Rows out of view were skipped by that render; once the page is idle
+	// the script renders them all (checked below).
+	ts := time.Now()
+	b.poll(t, `document.querySelectorAll("tr.proc:not(.rendered)").length === 0`, 10*time.Second)
+	t.Logf("every row rendered %v after the load event", time.Since(ts).Round(time.Millisecond))
 	b.poll(t, `document.querySelector("#live").dataset.state === "on"`, 10*time.Second)
 	eval[bool](t, b, `window.longest = 0, new PerformanceObserver(l => l.getEntries().forEach(e => window.longest = Math.max(window.longest, e.duration))).observe({type: "longtask"}), window.notReloaded = true`)
 
@@ -672,6 +737,9 @@ func TestThousandPrograms(t *testing.T) {
 	if !eval[bool](t, b, `window.notReloaded === true`) {
 		t.Fatal("the page reloaded")
 	}
+	// A screen reader finds every row's cells and controls. (Last, since
+	// an accessibility tree makes every later change cost more.)
+	b.axRoles(t, map[string]int{"row": 1000 + 1 + 10, "cell": 1000 * 11, "checkbox": 1000 + 1, "link": 1000})
 	// A group folds.
 	b.do(t, chromedp.Click(chromedp.CSS(`tbody[data-group="g0"] .toggle`)))
 	b.poll(t, `document.querySelector('tbody[data-group="g0"] tr.proc').offsetParent === null && document.querySelector('tbody[data-group="g0"] .toggle').getAttribute("aria-expanded") === "false"`, 2*time.Second)

@@ -41,11 +41,13 @@
     var pending = new Map();
     var scheduled = false;
 
-    function spark(samples) {
-      if (!samples || samples.length < 2) return null;
+    function sparkPoints(samples) {
+      if (!samples || samples.length < 2) return "";
       var top = Math.max(1, Math.max.apply(null, samples));
       var step = 60 / (samples.length - 1);
-      var pts = samples.map(function (v, i) { return (i * step).toFixed(1) + "," + (15 - 14 * v / top).toFixed(1); }).join(" ");
+      return samples.map(function (v, i) { return (i * step).toFixed(1) + "," + (15 - 14 * v / top).toFixed(1); }).join(" ");
+    }
+    function spark(pts) {
       var ns = "http://www.w3.org/2000/svg";
       var svg = document.createElementNS(ns, "svg");
       svg.setAttribute("class", "spark");
@@ -61,32 +63,41 @@
       if (td && td.textContent !== text) td.textContent = text;
       return td;
     }
+    // update changes only what differs, so that a row whose data did not
+    // change (most of a catch-up snapshot) is not laid out again.
     function update(r) {
       var tr = rows.get(r.spec);
       if (!tr) { programsChanged(); return; }
-      tr.dataset.state = r.state;
-      var badge = $(".badge", tr);
-      badge.className = "badge badge-" + (classes[r.state] || "idle");
-      badge.textContent = r.state.toLowerCase();
+      if (tr.dataset.state !== r.state) tr.dataset.state = r.state;
+      var badge = $(".badge", tr), cls = "badge badge-" + (classes[r.state] || "idle");
+      if (badge.className !== cls) badge.className = cls;
+      set(tr, ".badge", r.state.toLowerCase());
       var since = $(".since", tr);
-      since.dataset.since = r.since;
-      since.textContent = r.since ? shortDuration(Date.now() - r.since) : "";
+      if (since.dataset.since !== String(r.since)) since.dataset.since = r.since;
+      set(tr, ".since", r.since ? shortDuration(Date.now() - r.since) : "");
       if (r.desc !== undefined) set(tr, ".c-desc", r.desc);
       set(tr, ".c-pid", r.pid ? String(r.pid) : "");
       set(tr, ".c-exit", r.hasExit ? String(r.exit) : "");
       set(tr, ".c-restarts", String(r.restarts));
-      var h = $(".c-health", tr);
-      h.textContent = "";
-      if (r.health) {
-        var s = document.createElement("span");
-        s.className = "health health-" + r.health;
-        s.textContent = r.health;
-        h.appendChild(s);
+      var h = $(".c-health", tr), hs = h.firstElementChild;
+      if ((hs ? hs.textContent : "") !== (r.health || "")) {
+        h.textContent = "";
+        if (r.health) {
+          var s = document.createElement("span");
+          s.className = "health health-" + r.health;
+          s.textContent = r.health;
+          h.appendChild(s);
+        }
       }
-      var cpu = $(".c-cpu", tr);
-      cpu.textContent = r.measured ? r.cpu.toFixed(1) + "%" : "";
-      var sp = r.measured && spark(r.spark);
-      if (sp) { cpu.appendChild(document.createTextNode(" ")); cpu.appendChild(sp); }
+      var cpu = $(".c-cpu", tr), pct = r.measured ? r.cpu.toFixed(1) + "%" : "";
+      var pts = r.measured ? sparkPoints(r.spark) : "", line = cpu.querySelector("polyline");
+      var text = cpu.firstChild && cpu.firstChild.nodeType === 3 ? cpu.firstChild.data.trim() : "";
+      if (text !== pct || !line !== !pts) {
+        cpu.textContent = pct;
+        if (pts) { cpu.appendChild(document.createTextNode(" ")); cpu.appendChild(spark(pts)); }
+      } else if (line && line.getAttribute("points") !== pts) {
+        line.setAttribute("points", pts);
+      }
       set(tr, ".c-mem", r.measured ? bytes(r.mem) : "");
       var hide = !matches(tr);
       if (tr.hidden !== hide) tr.hidden = hide;
@@ -285,10 +296,31 @@
         }
       };
     }
-    // Go live once the page has loaded: the catch-up snapshot does not
-    // hold up the first render.
-    if (document.readyState === "complete") connect();
-    else window.addEventListener("load", connect);
+    // Rows out of view start skipped (content-visibility in the
+    // stylesheet), so that the first render lays out only what is on
+    // screen. Chromium leaves a skipped row's cells out of the
+    // accessibility tree, so once the page is idle every row is rendered
+    // for good, a slice at a time so that no task is long.
+    function settle() {
+      var todo = Array.from(rows.values()), at = 0;
+      // A page kept busy by updates still settles: an idle callback
+      // waits at most a second.
+      var idle = window.requestIdleCallback
+        ? function (f) { return requestIdleCallback(f, { timeout: 1000 }); }
+        : function (f) { return setTimeout(f, 50); };
+      (function next() {
+        if (at >= todo.length) return;
+        idle(function () {
+          todo.slice(at, at += 100).forEach(function (tr) { tr.classList.add("rendered"); });
+          next();
+        });
+      })();
+    }
+    // Go live once the page has loaded: neither the catch-up snapshot nor
+    // the rows out of view hold up the first render.
+    function loaded() { connect(); settle(); }
+    if (document.readyState === "complete") loaded();
+    else window.addEventListener("load", loaded);
     liveState(live ? live.dataset.state : "off", live ? "connecting…" : "");
 
     // Durations move with the clock, in the page only, and only for the
