@@ -180,3 +180,85 @@ func FuzzKeyValue(f *testing.F) {
 		keyValue(b, key)
 	})
 }
+
+// TestUsageReadsFollowTheGroup: readings through the files a group keeps
+// open see every change (tasks coming and going, memory growing), and
+// Remove lets the files go.
+func TestUsageReadsFollowTheGroup(t *testing.T) {
+	parent := testParent(t)
+	m := openOrSkip(t, Options{Parent: parent, Name: "d1"})
+	g, err := m.Group(GroupName("web", "web"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := heldUsageFiles.Load()
+	fresh := func() Usage { // a reading now, not the cached one
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.readUsage()
+	}
+	if u := fresh(); u.Tasks != 0 {
+		t.Fatalf("empty group: %+v", u)
+	}
+	if held := heldUsageFiles.Load() - before; held < 2 {
+		t.Fatalf("a reading holds %d files open", held)
+	}
+	// A child that fills 32 MiB and waits, beside another.
+	pid := startIn(t, g, "/bin/sh", "-c", `python3 -c 'import time; x = b"a" * (32 << 20); time.sleep(1000)' & exec sleep 1000`)
+	deadline := time.Now().Add(10 * time.Second)
+	var u Usage
+	for u = fresh(); u.Tasks < 2 || u.MemoryBytes < 32<<20; u = fresh() {
+		if time.Now().After(deadline) {
+			t.Fatalf("reading never showed the child's tasks and memory: %+v", u)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if u.CPUSeconds <= 0 {
+		t.Errorf("no CPU time in %+v", u)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	g.Kill()
+	for u = fresh(); u.Tasks != 0; u = fresh() {
+		if time.Now().After(deadline) {
+			t.Fatalf("tasks after the kill: %+v", u)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for {
+		if p, _ := g.Populated(); !p {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("group still populated")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := g.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if held := heldUsageFiles.Load() - before; held != 0 {
+		t.Errorf("%d usage files still open after Remove", held)
+	}
+}
+
+// BenchmarkReadUsage is one uncached reading of a group's usage: the cost
+// a reply pays per process once the cached reading has expired.
+func BenchmarkReadUsage(b *testing.B) {
+	parent := "/supervisord-bench-" + strconv.Itoa(os.Getpid())
+	b.Cleanup(func() { RemoveAll(parent) })
+	m, err := Open(Options{Parent: parent, Name: "d"})
+	if err != nil {
+		b.Skipf("cgroups cannot be created here: %v", err)
+	}
+	b.Cleanup(m.Close)
+	g, err := m.Group("bench", Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Remove() })
+	for b.Loop() {
+		g.mu.Lock()
+		g.readUsage()
+		g.mu.Unlock()
+	}
+}

@@ -52,9 +52,10 @@ type Group struct {
 	oomFD  *os.File                // v1 OOM eventfd, nil without memory
 	files  []string                // watched files
 
-	mu       sync.Mutex // guards cached, cachedAt
+	mu       sync.Mutex // guards cached, cachedAt, usage
 	cached   Usage
 	cachedAt time.Time
+	usage    usageState // usage.go
 }
 
 // GroupName is the cgroup name for a process: "group:name", with the
@@ -303,6 +304,9 @@ func (g *Group) Procs() ([]uint64, error) { return g.v2.Procs(true) }
 // it fails while processes are in it.
 func (g *Group) Remove() error {
 	g.closeEvents()
+	g.mu.Lock()
+	g.closeUsageFiles()
+	g.mu.Unlock()
 	var errs []error
 	if g.v1 != nil {
 		if err := g.v1.Delete(); err != nil && !errors.Is(err, cgroup1.ErrCgroupDeleted) {
