@@ -132,6 +132,11 @@ func (b *bench) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if o.only["events"] {
+		if err := b.processLogDelivery(ctx); err != nil {
+			return err
+		}
+	}
 	if o.only["scale"] {
 		var err error
 		if b.scaled, err = b.scale(ctx); err != nil {

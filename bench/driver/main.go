@@ -40,7 +40,7 @@ type options struct {
 	scaleIdle time.Duration
 }
 
-const allBenchmarks = "start,restart,rss,cpu,rpc,call,stop,busy,scale,cgroups"
+const allBenchmarks = "start,restart,rss,cpu,rpc,call,stop,busy,events,scale,cgroups"
 
 func main() {
 	var o options

@@ -253,6 +253,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 	l.publish(events.SupervisorRunningEvent())
 	watchdog := l.sdStart()
 	defer l.sdStop()
+	l.startMemoryReturn()
 	for {
 		l.now = l.s.opts.Clock.Now()
 		if l.settle() {

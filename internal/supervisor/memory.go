@@ -19,7 +19,7 @@ const (
 	// burstChanges is how many state changes make a burst.
 	burstChanges = 64
 	// quietAfterBurst is how long after the last of them memory goes back.
-	quietAfterBurst = time.Second
+	quietAfterBurst = 500 * time.Millisecond
 )
 
 // memoryReturn is the loop's record of bursts.
@@ -27,6 +27,10 @@ type memoryReturn struct {
 	mark  int         // l.changes when a burst was last seen
 	timer *time.Timer // returns memory quietAfterBurst after the last burst
 }
+
+// startMemoryReturn counts a generation's start (the configuration read,
+// the autostart programs launched) as a burst.
+func (l *loop) startMemoryReturn() { l.mem.mark = l.changes - burstChanges }
 
 // returnMemoryAfterBurst runs after every step: a burst (re)starts the
 // countdown to returning memory.
