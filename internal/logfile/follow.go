@@ -95,8 +95,13 @@ func (fl *follower) catchUp() error {
 		if inode(st) == fl.ino {
 			return nil
 		}
-		// Replaced: the old file is finished (copyNew drained it); go on
-		// with the new one from its start.
+		// Replaced: finish the old file first. What was written to it
+		// between copyNew's end and the rotation (the rotating write
+		// itself, often) is there and nowhere else.
+		if err := fl.copyNew(); err != nil {
+			return err
+		}
+		// Then go on with the new one from its start.
 		nf, err := os.Open(fl.path)
 		if err != nil {
 			return nil
