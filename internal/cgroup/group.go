@@ -16,6 +16,8 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"supervisord/internal/fdpoll"
 )
 
 // Limits are what a group may use; zero means no limit.
@@ -49,7 +51,8 @@ type Group struct {
 	v2path string
 	v1     cgroup1.Cgroup          // nil on a pure v2 host
 	v1dirs map[cgroup1.Name]string // absolute directories of v1
-	oomFD  *os.File                // v1 OOM eventfd, nil without memory
+	oomFD  *os.File                // v1 OOM eventfd when not under the poller
+	oom    oomWatch                // v1 OOM eventfd under the shared poller
 	files  []string                // watched files
 
 	mu       sync.Mutex // guards cached, cachedAt, usage
@@ -210,12 +213,50 @@ func (g *Group) startEvents() error {
 			unix.Close(int(fd))
 			return err
 		}
-		g.oomFD = os.NewFile(fd, "oom "+g.name)
-		go g.oomLoop(g.oomFD)
+		// The eventfd waits in the shared poller: a goroutine per group
+		// blocked on it would cost a stack for every program.
+		g.oom.mu.Lock()
+		g.oom.fd = int(fd)
+		h, err := fdpoll.Register(int(fd), g.oomReady)
+		g.oom.h = h
+		g.oom.mu.Unlock()
+		if err != nil {
+			g.oom.h = nil
+			g.oomFD = os.NewFile(fd, "oom "+g.name)
+			go g.oomLoop(g.oomFD)
+		}
 	}
 	return nil
 }
 
+// oomWatch is a group's v1 OOM eventfd under the shared poller.
+type oomWatch struct {
+	mu     sync.Mutex // guards fd, h, closed; held while the fd is read
+	fd     int
+	h      *fdpoll.Handle
+	closed bool
+}
+
+// oomReady is the poller's callback: the eventfd counted OOM kills.
+func (g *Group) oomReady() {
+	o := &g.oom
+	o.mu.Lock()
+	if o.closed || o.h == nil {
+		o.mu.Unlock()
+		return
+	}
+	var b [8]byte
+	n, err := unix.Read(o.fd, b[:])
+	if err == nil || err == unix.EAGAIN {
+		o.h.Rearm()
+	}
+	o.mu.Unlock()
+	if n == len(b) {
+		g.m.send(Event{Group: g, Kind: OOM})
+	}
+}
+
+// oomLoop waits for OOM kills where the shared poller is not available.
 func (g *Group) oomLoop(f *os.File) {
 	var b [8]byte
 	for {
@@ -240,6 +281,13 @@ func (g *Group) closeEvents() {
 		}
 	}
 	g.files = nil
+	g.oom.mu.Lock()
+	if g.oom.h != nil && !g.oom.closed {
+		g.oom.closed = true
+		g.oom.h.Remove()
+		unix.Close(g.oom.fd)
+	}
+	g.oom.mu.Unlock()
 	if g.oomFD != nil {
 		g.oomFD.Close()
 		g.oomFD = nil

@@ -3,113 +3,25 @@
 package logfile
 
 import (
-	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"supervisord/internal/fdpoll"
 )
 
-// The shared poller: one epoll instance and one goroutine wait for every
-// child's output pipes, so that a quiet child (most of them, most of the
-// time) costs a map entry rather than a parked goroutine and its stack
-// for each of its two pipes. Each pipe is registered one-shot: when it
-// becomes readable the poller hands it to a goroutine of its own, which
-// reads until the pipe is empty and then registers it again. So a child
-// whose log destination is slow (a full disk, a stuck syslog) holds up
-// its own capture, never another's, and a busy child reads as fast as it
-// did with a goroutine of its own.
-type poller struct {
-	epfd int
-	mu   sync.Mutex
-	subs map[uint64]*pipeCapture // by registration id
-	next uint64
-}
-
-var (
-	pollerOnce sync.Once
-	shared     *poller // nil when epoll is not available
-)
-
-func sharedPoller() *poller {
-	pollerOnce.Do(func() {
-		fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-		if err != nil {
-			return
-		}
-		shared = &poller{epfd: fd, subs: map[uint64]*pipeCapture{}}
-		go shared.run()
-	})
-	return shared
-}
-
-// run waits for pipes to become readable, forever.
-func (p *poller) run() {
-	evs := make([]unix.EpollEvent, 64)
-	for {
-		n, err := unix.EpollWait(p.epfd, evs, -1)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			// Only a broken epoll descriptor fails here, which nothing
-			// in the daemon can cause.
-			panic(fmt.Sprintf("logfile: epoll_wait: %v", err))
-		}
-		for _, ev := range evs[:n] {
-			p.mu.Lock()
-			pc := p.subs[eventID(ev)]
-			p.mu.Unlock()
-			if pc != nil {
-				pc.fire()
-			}
-		}
-	}
-}
-
-// eventID and setEventID keep a registration's id in the event's data
-// (epoll_data_t as Fd and Pad): an id, not the descriptor, so that an
-// event still in flight for a closed pipe can never reach a new pipe that
-// got the same descriptor number.
-func eventID(ev unix.EpollEvent) uint64 {
-	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
-}
-
-func armEvent(id uint64) *unix.EpollEvent {
-	return &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(uint32(id)), Pad: int32(uint32(id >> 32))}
-}
-
-func (p *poller) add(pc *pipeCapture) error {
-	p.mu.Lock()
-	p.next++
-	pc.id = p.next
-	p.subs[pc.id] = pc
-	p.mu.Unlock()
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, pc.fd, armEvent(pc.id)); err != nil {
-		p.mu.Lock()
-		delete(p.subs, pc.id)
-		p.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-func (p *poller) rearm(pc *pipeCapture) error {
-	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, pc.fd, armEvent(pc.id))
-}
-
-func (p *poller) remove(pc *pipeCapture) {
-	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, pc.fd, nil)
-	p.mu.Lock()
-	delete(p.subs, pc.id)
-	p.mu.Unlock()
-}
+// Pipes wait in the shared poller (internal/fdpoll), so that a quiet
+// child costs no goroutine for its two pipes. When a pipe becomes
+// readable, a goroutine of its own reads it until it is empty and hands it
+// back; so a child whose log destination is slow (a full disk, a stuck
+// syslog) holds up its own capture, never another's, and a busy child
+// reads as fast as with a goroutine of its own.
 
 // pipeCapture is one pipe under the shared poller.
 type pipeCapture struct {
-	p    *poller
-	id   uint64
+	h    *fdpoll.Handle
 	fd   int
 	f    *os.File // kept open (and alive) until the capture ends
 	s    *Stream
@@ -127,10 +39,6 @@ type pipeCapture struct {
 // touched nothing, when f is not a non-blocking descriptor epoll accepts
 // (a regular file, a terminal opened blocking).
 func (s *Stream) startPolled(f *os.File, pid int, done func()) *pipeCapture {
-	p := sharedPoller()
-	if p == nil {
-		return nil
-	}
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil
@@ -144,14 +52,21 @@ func (s *Stream) startPolled(f *os.File, pid int, done func()) *pipeCapture {
 	if fd < 0 {
 		return nil
 	}
-	pc := &pipeCapture{p: p, fd: fd, f: f, s: s, c: s.newCapture(pid), done: done}
-	if p.add(pc) != nil {
+	pc := &pipeCapture{fd: fd, f: f, s: s, c: s.newCapture(pid), done: done}
+	// Registration and the first callback may race: the callback waits
+	// for the handle under mu.
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	h, err := fdpoll.Register(fd, pc.fire)
+	if err != nil {
 		return nil
 	}
+	pc.h = h
 	return pc
 }
 
-// fire is the poller's: the pipe is readable (or at its end).
+// fire is the poller's callback, on a goroutine of its own: the pipe is
+// readable (or at its end).
 func (pc *pipeCapture) fire() {
 	pc.mu.Lock()
 	if pc.ended || pc.reading {
@@ -160,7 +75,7 @@ func (pc *pipeCapture) fire() {
 	}
 	pc.reading = true
 	pc.mu.Unlock()
-	go pc.drain()
+	pc.drain()
 }
 
 // drain reads until the pipe is empty, then hands it back to the poller;
@@ -185,7 +100,7 @@ func (pc *pipeCapture) drain() {
 				return
 			}
 			pc.reading = false
-			rerr := pc.p.rearm(pc)
+			rerr := pc.h.Rearm()
 			if rerr != nil {
 				pc.reading = true
 			}
@@ -235,7 +150,7 @@ func (pc *pipeCapture) expire() {
 
 // end is called once, by whoever owns the pipe (reading set).
 func (pc *pipeCapture) end() {
-	pc.p.remove(pc)
+	pc.h.Remove()
 	pc.mu.Lock()
 	pc.ended = true
 	if pc.timer != nil {
