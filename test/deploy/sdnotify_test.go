@@ -136,7 +136,7 @@ startsecs=1
 	if m := ns.next(10*time.Second, &statuses); m != "STOPPING=1" {
 		t.Fatalf("after TERM %q, want STOPPING=1", m)
 	}
-	<-d.done
+	<-d.Done()
 	if strings.Contains(d.log(), "cannot notify") {
 		t.Errorf("notify failure logged:\n%s", d.log())
 	}
@@ -289,9 +289,9 @@ func TestIdleWithNotifySocket(t *testing.T) {
 		// Let the last status go out (it may wait up to 0.5s) and the
 		// runtime settle.
 		time.Sleep(1500 * time.Millisecond)
-		before := wakeups(t, d.cmd.Process.Pid)
+		before := wakeups(t, d.Pid())
 		time.Sleep(2 * time.Second)
-		n := wakeups(t, d.cmd.Process.Pid) - before
+		n := wakeups(t, d.Pid()) - before
 		d.stop()
 		return n
 	}

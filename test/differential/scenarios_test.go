@@ -447,7 +447,7 @@ startsecs=0
 					r.t.Fatal(err)
 				}
 				r.waitFor("success:", 4)
-				r.waitReady()
+				r.d.WaitReady(r.t)
 			},
 			want: []string{
 				"INFO spawned: 'one' with pid N",
