@@ -183,16 +183,17 @@ collect:
 	// in between.
 	ns2 := newNotifySocket(t)
 	d2 := startDaemon(t, "", "", "NOTIFY_SOCKET="+ns2.path)
+	// The loop that would send pings sends a status after READY=1: wait
+	// for it, not for a while.
 	var got []string
-	d2.waitFor("READY", 10*time.Second, func() bool {
+	d2.waitFor("READY and a status", 10*time.Second, func() bool {
 		select {
 		case m := <-ns2.msgs:
 			got = append(got, m)
 		default:
 		}
-		return len(got) > 0
+		return len(got) > 1 && strings.HasPrefix(got[len(got)-1], "STATUS=")
 	})
-	time.Sleep(300 * time.Millisecond) // a window in which pings would have come
 	d2.stop()
 	for m := range ns2.msgs {
 		got = append(got, m)

@@ -254,6 +254,17 @@ func (r *run) waitGone(pid int) {
 	harness.WaitFor(r.t, fmt.Sprintf("pid %d to end", pid), 10*time.Second, func() bool { return !harness.Alive(pid) })
 }
 
-// pass lets time pass where the scenario is about time (nothing else may
-// happen meanwhile, e.g. no restart).
-func (r *run) pass(d time.Duration) { time.Sleep(d) }
+// stays checks that name, which has just exited, is not started again.
+// A restart is decided on the daemon's next pass over its processes, and
+// logged there; each RPC reply is written on a pass of the same loop, so
+// once two calls made one after the other have come back, that pass is
+// over and a restart would show as a state other than EXITED.
+func (r *run) stays(name string) {
+	r.t.Helper()
+	for range 2 {
+		info, _ := r.call("supervisor.getProcessInfo", name).(map[string]any)
+		if s := info["statename"]; s != "EXITED" {
+			r.t.Fatalf("%s is %v after its exit, want EXITED", name, s)
+		}
+	}
+}
