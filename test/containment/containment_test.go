@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -157,14 +156,7 @@ func readKey(t *testing.T, file, key string) uint64 {
 	return 0
 }
 
-func (e *env) client() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", e.paths.Socket)
-		},
-	}}
-}
+func (e *env) client() *http.Client { return e.d.HTTP() }
 
 // get fetches a page from the daemon's HTTP server.
 func (e *env) get(path string) string {

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -401,12 +400,7 @@ autostart=false
 `)
 	d.waitLog("success: up", 1)
 	// /metrics is served on every HTTP server; use the unix socket.
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", filepath.Join(d.dir, "s.sock"))
-		},
-	}}
+	client := d.HTTP()
 	resp, err := client.Get("http://localhost/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -468,12 +462,7 @@ func TestPythonClientAgainstOurDaemon(t *testing.T) {
 func TestWebPageOnARealDaemon(t *testing.T) {
 	d := start(t, "[program:shown]\ncommand=sleep 300\nstartsecs=0\n")
 	d.waitLog("success: shown", 1)
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", filepath.Join(d.dir, "s.sock"))
-		},
-	}}
+	client := d.HTTP()
 	resp, err := client.Get("http://localhost/")
 	if err != nil {
 		t.Fatal(err)

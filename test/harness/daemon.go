@@ -1,10 +1,11 @@
 //go:build linux
 
 // Package harness runs supervisord daemons — the Python reference and
-// ours — on generated configs, reads their main logs as sequences of
-// process life-cycle events, and talks to them over XML-RPC. The
-// differential tests and the benchmark driver are built on it, so that
-// both daemons are always driven the same way.
+// ours — on generated configs, waits on them, reads their main logs as
+// sequences of process life-cycle events, and talks to them over XML-RPC.
+// Every test that runs a daemon (Launch) and the benchmark driver (Start)
+// are built on it, so that daemons are always started, waited on and
+// cleaned up after the same way.
 package harness
 
 import (

@@ -348,6 +348,10 @@ func (d *Daemon) Signal(t TB, sig syscall.Signal) {
 // RPC is an XML-RPC client on the daemon's control socket.
 func (d *Daemon) RPC() *Client { return d.rpc }
 
+// HTTP is an HTTP client whose requests, to any http://localhost/ URL, go
+// to the daemon's control socket.
+func (d *Daemon) HTTP() *http.Client { return d.rpc.HTTP }
+
 // tail is the end of a log, enough to see why a wait failed.
 func tail(s string) string {
 	lines := strings.Split(s, "\n")
