@@ -125,6 +125,14 @@ func newBrowser(t *testing.T) *browser {
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox)
 	}
+	// Chromium leaves its singleton socket's directory in $TMPDIR; give it
+	// one that goes once the browser has (cleanups run last first).
+	tmp, err := os.MkdirTemp("", "chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	opts = append(opts, chromedp.Env("TMPDIR="+tmp))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelA() })
