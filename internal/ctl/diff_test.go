@@ -68,13 +68,6 @@ func TestDifferential(t *testing.T) {
 		}
 		t.Skip("reference supervisorctl not installed")
 	}
-	dir := t.TempDir()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeConfig(t, dir, port, baseConfig)
-	d := startDaemon(t, dir, port)
 	ours := append(os.Environ(), "CTL_TEST_MAIN=1")
 
 	// Commands that change nothing, compared in parallel.
@@ -101,54 +94,68 @@ func TestDifferential(t *testing.T) {
 	// Over TCP a sample is enough: the transport is all that differs.
 	tcpSample := []string{"status", "status nope", "pid grp:cat", "version", "tail quick", "start nope:*", "help foo"}
 	transports := []struct {
-		name, url string
+		name      string
+		url       func(*daemon) string
 		readOnly  []string
 		firstLine []string
-	}{{"unix", d.unixURL(), readOnly, firstLine}, {"tcp", d.httpURL(), tcpSample, []string{"start"}}}
+	}{{"unix", (*daemon).unixURL, readOnly, firstLine}, {"tcp", (*daemon).httpURL, tcpSample, []string{"start"}}}
+	// args is a command line for d over the transport.
+	args := func(d *daemon, url func(*daemon) string, cmd string) []string {
+		return append([]string{"-c", d.conf, "-s", url(d)}, strings.Fields(cmd)...)
+	}
+	compare := func(t *testing.T, cmd string, ref, got ctlRun, onlyFirst bool) {
+		t.Helper()
+		if onlyFirst {
+			ref.stdout, _, _ = strings.Cut(ref.stdout, "\n")
+			got.stdout, _, _ = strings.Cut(got.stdout, "\n")
+		}
+		if ref != got {
+			t.Errorf("%s:\nreference (exit %d):\n%s\nours (exit %d):\n%s", cmd, ref.code, ref.stdout, got.code, got.stdout)
+		}
+	}
+	// The commands that change nothing, and each sequence, have a daemon
+	// to themselves over each transport; they mostly wait on the
+	// reference daemon's one-second poll, so they run at once.
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
-			args := func(cmd string) []string {
-				return append([]string{"-c", d.conf, "-s", tr.url}, strings.Fields(cmd)...)
-			}
-			compare := func(cmd string, ref, got ctlRun, onlyFirst bool) {
-				t.Helper()
-				if onlyFirst {
-					ref.stdout, _, _ = strings.Cut(ref.stdout, "\n")
-					got.stdout, _, _ = strings.Cut(got.stdout, "\n")
+			t.Parallel()
+			t.Run("read-only", func(t *testing.T) {
+				t.Parallel()
+				d := shared.get(t, baseConfig)
+				var wg sync.WaitGroup
+				sem := make(chan struct{}, 4)
+				all := append(append([]string{}, tr.readOnly...), tr.firstLine...)
+				for i, cmd := range all {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						sem <- struct{}{}
+						defer func() { <-sem }()
+						ref := runCtl(t, referenceCtl, os.Environ(), d.dir, args(d, tr.url, cmd)...)
+						got := runCtl(t, os.Args[0], ours, d.dir, args(d, tr.url, cmd)...)
+						compare(t, cmd, ref, got, i >= len(tr.readOnly))
+					}()
 				}
-				if ref != got {
-					t.Errorf("%s:\nreference (exit %d):\n%s\nours (exit %d):\n%s", cmd, ref.code, ref.stdout, got.code, got.stdout)
-				}
-			}
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, 4)
-			all := append(append([]string{}, tr.readOnly...), tr.firstLine...)
-			for i, cmd := range all {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					sem <- struct{}{}
-					defer func() { <-sem }()
-					ref := runCtl(t, referenceCtl, os.Environ(), dir, args(cmd)...)
-					got := runCtl(t, os.Args[0], ours, dir, args(cmd)...)
-					compare(cmd, ref, got, i >= len(tr.readOnly))
-				}()
-			}
-			wg.Wait()
+				wg.Wait()
+			})
 			for _, seq := range stateful {
-				var refs, gots []ctlRun
-				for _, cmd := range seq {
-					refs = append(refs, runCtl(t, referenceCtl, os.Environ(), dir, args(cmd)...))
-				}
-				d.waitSettled(t)
-				for _, cmd := range seq {
-					gots = append(gots, runCtl(t, os.Args[0], ours, dir, args(cmd)...))
-				}
-				d.waitSettled(t)
-				for i, cmd := range seq {
-					// The daemon chooses the order of a group's results.
-					compare(cmd, sortLines(refs[i]), sortLines(gots[i]), false)
-				}
+				t.Run(strings.Join(seq, ", "), func(t *testing.T) {
+					t.Parallel()
+					d := shared.get(t, baseConfig)
+					var refs, gots []ctlRun
+					for _, cmd := range seq {
+						refs = append(refs, runCtl(t, referenceCtl, os.Environ(), d.dir, args(d, tr.url, cmd)...))
+					}
+					d.waitSettled(t)
+					for _, cmd := range seq {
+						gots = append(gots, runCtl(t, os.Args[0], ours, d.dir, args(d, tr.url, cmd)...))
+					}
+					d.waitSettled(t)
+					for i, cmd := range seq {
+						// The daemon chooses the order of a group's results.
+						compare(t, cmd, sortLines(refs[i]), sortLines(gots[i]), false)
+					}
+				})
 			}
 		})
 	}

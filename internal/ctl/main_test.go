@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -13,9 +14,29 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CTL_TEST_MAIN") == "1" {
 		os.Exit(Main("supervisorctl", os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopShared{m}, map[string]func(){
 		"supervisorctl": func() {
 			os.Exit(Main("supervisorctl", os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
+}
+
+// stopShared runs the tests and then stops the daemons they shared.
+type stopShared struct{ m *testing.M }
+
+func (s stopShared) Run() int {
+	// The tests that share daemons mostly wait on the reference daemon's
+	// one-second poll, not on the CPU: run more of them at once than
+	// there are cores.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", "8")
+	}
+	code := s.m.Run()
+	if !shared.close() && code == 0 {
+		code = 1
+	}
+	return code
 }

@@ -103,14 +103,9 @@ func (s *ptySession) wait() int {
 }
 
 func ptyDaemon(t *testing.T) *daemon {
+	t.Helper()
 	requireDaemon(t)
-	dir := t.TempDir()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeConfig(t, dir, port, baseConfig)
-	return startDaemon(t, dir, port)
+	return shared.get(t, baseConfig)
 }
 
 // TestShellOnTerminal drives the interactive shell: the first status,
@@ -118,7 +113,7 @@ func ptyDaemon(t *testing.T) *daemon {
 func TestShellOnTerminal(t *testing.T) {
 	t.Parallel()
 	d := ptyDaemon(t)
-	hist := d.dir + "/history"
+	hist := t.TempDir() + "/history"
 	s := startPTY(t, "-c", d.conf, "-r", hist)
 	s.expect("sleeper")
 	s.expect("supervisor> ")

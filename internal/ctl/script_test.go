@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -18,13 +19,19 @@ func (f scriptFixture) Helper()                           {}
 func (f scriptFixture) Fatalf(format string, args ...any) { f.ts.Fatalf(format, args...) }
 func (f scriptFixture) Cleanup(fn func())                 { f.ts.Defer(fn) }
 
+// scriptDaemons is the daemon each running script borrowed.
+var scriptDaemons sync.Map // *testscript.TestScript → *daemon
+
 // TestScripts runs testdata/ctl/scripts/*.txtar: each command of
 // supervisorctl against a live daemon, with its output and exit status.
 //
 // Extra script commands:
 //
 //	ctl code args...    run supervisorctl, expecting exit status code
-//	startd [file]       start the daemon on the base config, or on file
+//	startd [file]       borrow a daemon on the base config, or on file;
+//	                    $WORK/supervisord.conf links to its config, which
+//	                    is also $CONF; $SOCK and $PORT are its socket and
+//	                    TCP port
 //	appendconf file     append file to the daemon's config
 //	waitstate name ST   wait until process name is in state ST
 func TestScripts(t *testing.T) {
@@ -33,11 +40,6 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("..", "..", "testdata", "ctl", "scripts"),
 		Setup: func(env *testscript.Env) error {
-			port, err := freePort()
-			if err != nil {
-				return err
-			}
-			env.Setenv("PORT", strconv.Itoa(port))
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},
@@ -61,17 +63,17 @@ func TestScripts(t *testing.T) {
 				}
 			},
 			"startd": func(ts *testscript.TestScript, neg bool, args []string) {
-				dir := ts.Getenv("WORK")
-				port, _ := strconv.Atoi(ts.Getenv("PORT"))
 				text := baseConfig
 				if len(args) > 0 {
 					text = ts.ReadFile(args[0])
 				}
-				f := scriptFixture{ts}
-				writeConfig(f, dir, port, text)
-				d := startDaemon(f, dir, port)
-				ts.Setenv("SOCK", filepath.Join(dir, "sock"))
+				d := shared.get(scriptFixture{ts}, text)
+				scriptDaemons.Store(ts, d)
+				ts.Defer(func() { scriptDaemons.Delete(ts) })
+				ts.Check(os.Symlink(d.conf, filepath.Join(ts.Getenv("WORK"), "supervisord.conf")))
+				ts.Setenv("SOCK", d.Paths.Socket)
 				ts.Setenv("CONF", d.conf)
+				ts.Setenv("PORT", strconv.Itoa(d.port))
 			},
 			"appendconf": func(ts *testscript.TestScript, neg bool, args []string) {
 				conf := filepath.Join(ts.Getenv("WORK"), "supervisord.conf")
@@ -85,9 +87,11 @@ func TestScripts(t *testing.T) {
 				if len(args) != 2 {
 					ts.Fatalf("usage: waitstate name STATE")
 				}
-				port, _ := strconv.Atoi(ts.Getenv("PORT"))
-				d := &daemon{dir: ts.Getenv("WORK"), port: port}
-				d.waitState(scriptFixture{ts}, args[0], args[1])
+				d, ok := scriptDaemons.Load(ts)
+				if !ok {
+					ts.Fatalf("waitstate before startd")
+				}
+				d.(*daemon).waitState(scriptFixture{ts}, args[0], args[1])
 			},
 		},
 	})

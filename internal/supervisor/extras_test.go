@@ -146,11 +146,17 @@ func TestWatchedFileBurstRestartsOnce(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "app.conf")
 	os.WriteFile(file, []byte("x"), 0o644)
-	h := start(t, prog("web", "exec sleep 30", func(p *config.Process) {
-		p.RestartDirectoryMonitor = dir
-		p.RestartFilePattern = "*.conf"
-	}))
+	watching := func(pattern string) func(*config.Process) {
+		return func(p *config.Process) {
+			p.RestartDirectoryMonitor = dir
+			p.RestartFilePattern = pattern
+		}
+	}
+	// probe watches the same directory for another pattern: its restart
+	// is the signal that a late restart of web would have come by.
+	h := start(t, prog("web", "exec sleep 30", watching("*.conf")), prog("probe", "exec sleep 30", watching("*.probe")))
 	h.log.waitFor(t, "success: web", 1, 5*time.Second)
+	h.log.waitFor(t, "success: probe", 1, 5*time.Second)
 	end := time.Now().Add(100 * time.Millisecond)
 	for i := 0; i < 50; i++ {
 		now := time.Now()
@@ -158,9 +164,12 @@ func TestWatchedFileBurstRestartsOnce(t *testing.T) {
 		time.Sleep(time.Until(end) / time.Duration(50-i)) // spread the touches over 100ms
 	}
 	h.log.waitFor(t, "success: web", 2, 5*time.Second)
-	// A second restart would come within the watcher's debounce (200ms)
-	// plus its maximum delay; look for one well past that.
-	time.Sleep(time.Second)
+	// A second restart of web would come from a change seen before the
+	// probe's, whose debounce timer was armed earlier and so fires first,
+	// through the same queue: once the probe has restarted, it would
+	// have.
+	os.WriteFile(filepath.Join(dir, "x.probe"), []byte("x"), 0o644)
+	h.log.waitFor(t, "spawned: 'probe'", 2, 5*time.Second)
 	if n := count(h.log.snapshot(), "spawned: 'web'"); n != 2 {
 		t.Fatalf("%d spawns, want 2:\n%s", n, strings.Join(h.log.snapshot(), "\n"))
 	}

@@ -85,11 +85,13 @@ func TestSdNotifierOrderAndCoalescing(t *testing.T) {
 	if got[3] != "STATUS=e" || got[4] != "STOPPING=1" {
 		t.Fatalf("got %q", got)
 	}
-	time.Sleep(statusInterval + 50*time.Millisecond)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.msgs) != 5 {
-		t.Fatalf("extra messages: %q", r.msgs)
+	// Nothing more goes out: a later status waits for the sender's next
+	// turn after the interval, by which anything left over would have
+	// gone first.
+	n.Status("f")
+	got = r.wait(t, 6)
+	if got[5] != "STATUS=f" {
+		t.Fatalf("extra messages: %q", got)
 	}
 }
 

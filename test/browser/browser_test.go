@@ -35,20 +35,7 @@ import (
 // chromiumPath is where Debian's chromium package installs the browser.
 const chromiumPath = "/usr/bin/chromium"
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-	buildDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m, nil) }
 
 // needChromium skips the test when there is no browser, unless CI or the
 // reference-required switch says every test must run.
@@ -67,115 +54,46 @@ func needChromium(t *testing.T) string {
 	return path
 }
 
-// daemonBin is $SUPERVISORD_BIN or a build of ./cmd/supervisord.
-func daemonBin(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv(harness.EnvBin); bin != "" {
-		return bin
-	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "webbin")
-		if buildErr == nil {
-			builtBin, buildErr = harness.BuildOurs(".", buildDir)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
-
-// freePort finds a loopback port for the daemon's HTTP server.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 type daemon struct {
 	*harness.Daemon
 	URL string
-	rpc *harness.Client
+	rpc *harness.Client // with a timeout for calls on 1,000 programs
 }
 
 // startDaemon runs our daemon on programs (config sections) with its web
 // console on a loopback port, and waits until it answers.
 func startDaemon(t *testing.T, programs string) *daemon {
 	t.Helper()
-	bin := daemonBin(t)
-	dir, err := harness.ShortTempDir("web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	p := harness.PathsIn(dir)
-	port := freePort(t)
-	cfg := fmt.Sprintf("[inet_http_server]\nport=127.0.0.1:%d\n\n", port) + p.Header() + programs
-	d, err := harness.Start(bin, p, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(60 * time.Second); err != nil {
-			t.Error(err)
-		}
-	})
+	p := harness.TempPaths(t)
+	port := harness.FreePort(t)
+	d := harness.Launch(t, harness.Spec{Paths: p, StopTimeout: 60 * time.Second,
+		Config: fmt.Sprintf("[inet_http_server]\nport=127.0.0.1:%d\n\n", port) + p.Header() + programs})
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	d.WaitFor(t, url+" to answer", func() bool {
 		resp, err := http.Get(url + "ok.html")
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		if ok, _ := d.Exited(); ok || time.Now().After(deadline) {
-			t.Fatalf("daemon not answering on %s: %v\n%s", url, err, d.Output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil
+	})
 	c := harness.NewUnixClient(p.Socket, 60*time.Second)
 	t.Cleanup(c.Close)
 	return &daemon{Daemon: d, URL: url, rpc: c}
 }
 
-// states returns every process's state name by "group:name".
-func (d *daemon) states(t *testing.T) map[string]string {
-	t.Helper()
-	v, err := d.rpc.Call(context.Background(), "supervisor.getAllProcessInfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, x := range v.([]any) {
-		m := x.(map[string]any)
-		out[m["group"].(string)+":"+m["name"].(string)] = m["statename"].(string)
-	}
-	return out
-}
-
 // waitAll waits until n processes are in state, by XML-RPC.
 func (d *daemon) waitAll(t *testing.T, state string, n int, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := 0
-		for _, s := range d.states(t) {
+	got := 0
+	d.WaitUntil(t, fmt.Sprintf("%d processes %s", n, state), timeout, func() bool {
+		got = 0
+		for _, s := range d.States(t) {
 			if s == state {
 				got++
 			}
 		}
-		if got == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d processes %s, want %d", got, state, n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return got == n
+	}, func() string { return fmt.Sprintf("%d were", got) })
 }
 
 type browser struct {
@@ -208,6 +126,14 @@ func newBrowser(t *testing.T) *browser {
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox)
 	}
+	// Chromium leaves its singleton socket's directory in $TMPDIR; give it
+	// one that goes once the browser has (cleanups run last first).
+	tmp, err := os.MkdirTemp("", "chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	opts = append(opts, chromedp.Env("TMPDIR="+tmp))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelA() })
@@ -416,7 +342,7 @@ func TestConsole(t *testing.T) {
 		b.do(t, chromedp.Click(chromedp.CSS(`#confirm-ok`)))
 		b.poll(t, `["pool:p1","pool:p3","pool:p5"].every(s => document.querySelector('tr[data-spec="'+s+'"]').dataset.state === "STOPPED")`, 10*time.Second)
 		b.poll(t, `document.querySelector("#msg").textContent.startsWith("3 of 3 done")`, 5*time.Second)
-		st := d.states(t)
+		st := d.States(t)
 		for spec, want := range map[string]string{"pool:p1": "STOPPED", "pool:p3": "STOPPED", "pool:p5": "STOPPED", "pool:p2": "RUNNING", "pool:p4": "RUNNING", "ticker:ticker": "RUNNING", "binary:binary": "RUNNING"} {
 			if st[spec] != want {
 				t.Errorf("%s is %s, want %s", spec, st[spec], want)

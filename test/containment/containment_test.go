@@ -9,11 +9,8 @@ package containment_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,27 +25,12 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"supervisord/internal/cgroup"
 	"supervisord/test/harness"
 )
 
 var bin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ctbin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin, err = harness.BuildOurs(".", dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m, &bin) }
 
 // v2mount is where the cgroup v2 hierarchy is mounted, "" without one.
 func v2mount() string {
@@ -81,84 +63,56 @@ func newEnv(t *testing.T) *env {
 		}
 		t.Skip("no cgroup v2 hierarchy")
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	parent := "/supervisord-test-" + hex.EncodeToString(b)
+	// The paths' cleanup removes the parent named after them.
+	paths := harness.TempPaths(t)
+	parent := paths.CgroupParent()
 	if err := os.Mkdir(filepath.Join(mnt, parent), 0o755); err != nil {
 		if os.Getuid() == 0 {
 			t.Fatalf("cannot create a cgroup as root: %v", err)
 		}
 		t.Skipf("cgroups cannot be created here: %v", err)
 	}
-	t.Cleanup(func() { cgroup.RemoveAll(parent) })
-	dir, err := harness.ShortTempDir("ct")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return &env{t: t, parent: parent, paths: harness.PathsIn(dir)}
+	return &env{t: t, parent: parent, paths: paths}
 }
 
-func (e *env) config(extra, programs string) string {
-	return e.paths.Header("cgroup_parent="+e.parent, extra) + programs
-}
-
-// start runs the daemon on programs and waits until it logged its
-// start-up.
+// start runs the daemon on programs and waits until it answers.
 func (e *env) start(extra, programs string) {
 	e.t.Helper()
-	d, err := harness.Start(bin, e.paths, e.config(extra, programs))
-	if err != nil {
-		e.t.Fatal(err)
+	e.d = harness.Launch(e.t, harness.Spec{Bin: bin, Paths: e.paths, Config: e.paths.Header(extra) + programs})
+	e.rpc = e.d.RPC()
+}
+
+// refused runs the daemon on a config it must refuse, and returns its
+// output once it has exited with a failure.
+func (e *env) refused(config string) string {
+	e.t.Helper()
+	d := harness.Launch(e.t, harness.Spec{Bin: bin, Paths: e.paths, Config: config, NoWait: true})
+	if code := d.WaitExit(e.t, 20*time.Second); code == 0 {
+		e.t.Errorf("the daemon exited with status 0; output:\n%s", d.Output())
 	}
-	e.d = d
-	e.t.Cleanup(func() {
-		if err := d.Stop(30 * time.Second); err != nil {
-			e.t.Error(err)
-		}
-	})
-	e.rpc = harness.NewUnixClient(e.paths.Socket, 10*time.Second)
-	e.waitLog("supervisord started with pid", 1)
+	return d.Output()
 }
 
 func (e *env) log() string { return e.d.Log() }
 
 func (e *env) waitLog(sub string, n int) {
 	e.t.Helper()
-	e.waitFor(fmt.Sprintf("%d× %q in the log", n, sub), 20*time.Second, func() bool {
-		return strings.Count(e.log(), sub) >= n
-	})
+	e.d.WaitLog(e.t, sub, n)
 }
 
 func (e *env) waitFor(what string, timeout time.Duration, ok func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(e.paths.Output)
-			e.t.Fatalf("timed out waiting for %s; log:\n%s\noutput:\n%s", what, e.log(), out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	harness.WaitFor(e.t, what, timeout, ok)
 }
 
 func (e *env) info(name string) map[string]any {
 	e.t.Helper()
-	v, err := e.rpc.Call(context.Background(), "supervisor.getProcessInfo", name)
-	if err != nil {
-		e.t.Fatalf("getProcessInfo(%s): %v", name, err)
-	}
-	return v.(map[string]any)
+	return e.d.ProcessInfo(e.t, name)
 }
 
 func (e *env) waitState(name, state string) map[string]any {
 	e.t.Helper()
-	var info map[string]any
-	e.waitFor(name+" "+state, 20*time.Second, func() bool {
-		info = e.info(name)
-		return info["statename"] == state
-	})
-	return info
+	return e.d.WaitState(e.t, name, state)
 }
 
 // dir is the program's cgroup in the v2 hierarchy (or, with hierarchy,
@@ -202,14 +156,7 @@ func readKey(t *testing.T, file, key string) uint64 {
 	return 0
 }
 
-func (e *env) client() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", e.paths.Socket)
-		},
-	}}
-}
+func (e *env) client() *http.Client { return e.d.HTTP() }
 
 // get fetches a page from the daemon's HTTP server.
 func (e *env) get(path string) string {
@@ -506,23 +453,9 @@ startsecs=0
 
 func TestCgroupsOnWithUnusableParentRefusesToStart(t *testing.T) {
 	e := newEnv(t)
-	cfg := e.paths.Header("cgroups=on", "cgroup_parent="+e.parent+"/cgroup.procs/x") + "[program:x]\ncommand=sleep 100\n"
-	d, err := harness.Start(bin, e.paths, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-d.Done():
-	case <-time.After(20 * time.Second):
-		d.Kill()
-		t.Fatal("daemon did not refuse to start")
-	}
-	out, _ := os.ReadFile(e.paths.Output)
-	if !strings.Contains(string(out), "cgroups=on but cgroups cannot be used") {
+	out := e.refused(e.paths.Header("cgroups=on", "cgroup_parent="+e.parent+"/cgroup.procs/x") + "[program:x]\ncommand=sleep 100\n")
+	if !strings.Contains(out, "cgroups=on but cgroups cannot be used") {
 		t.Errorf("output:\n%s", out)
-	}
-	if exited, err := d.Exited(); !exited || err == nil {
-		t.Errorf("daemon exit: %v %v", exited, err)
 	}
 }
 
@@ -530,19 +463,8 @@ func TestLimitWithoutCgroupsIsAStartupError(t *testing.T) {
 	e := newEnv(t)
 	// Under auto, cgroups that cannot be made are no error, unless a
 	// limit needs them.
-	cfg := e.paths.Header("cgroups=auto", "cgroup_parent="+e.parent+"/cgroup.procs/x") + "[program:x]\ncommand=sleep 100\nmemory_limit=64MB\n"
-	d, err := harness.Start(bin, e.paths, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-d.Done():
-	case <-time.After(20 * time.Second):
-		d.Kill()
-		t.Fatal("daemon did not refuse to start")
-	}
-	out, _ := os.ReadFile(e.paths.Output)
-	if !strings.Contains(string(out), "supervisord.conf:") || !strings.Contains(string(out), "memory_limit is set but cannot be enforced") {
+	out := e.refused(e.paths.Header("cgroups=auto", "cgroup_parent="+e.parent+"/cgroup.procs/x") + "[program:x]\ncommand=sleep 100\nmemory_limit=64MB\n")
+	if !strings.Contains(out, "supervisord.conf:") || !strings.Contains(out, "memory_limit is set but cannot be enforced") {
 		t.Errorf("output:\n%s", out)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,7 +18,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,67 +25,39 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"supervisord/internal/cgroup"
+	"supervisord/test/harness"
 )
 
 var bin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sdbin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = filepath.Join(dir, "supervisord")
-	build := exec.Command("go", "build", "-o", bin, "supervisord/cmd/supervisord")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building supervisord: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m, &bin) }
 
 // daemon is one supervisord started by a test.
 type daemon struct {
+	*harness.Daemon
 	t    *testing.T
 	dir  string
 	conf string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	done chan struct{}
 }
 
-const header = `[unix_http_server]
-file=%(here)s/s.sock
-
-[supervisord]
-logfile=%(here)s/supervisord.log
-pidfile=%(here)s/supervisord.pid
-childlogdir=%(here)s
-nodaemon=true
-
-[supervisorctl]
-serverurl=unix://%(here)s/s.sock
-`
-
-// cgroupSeq numbers the tests' cgroup parents within this process.
-var cgroupSeq atomic.Int64
-
-func writeConf(t *testing.T, dir, programs string) string {
+// writeConf writes the standard header and programs into a new
+// directory's supervisord.conf; edit, when given, changes the text first.
+func writeConf(t *testing.T, programs string, edit ...func(string) string) harness.Paths {
 	t.Helper()
-	conf := filepath.Join(dir, "supervisord.conf")
-	// Programs' cgroups go under a parent of the test's own, removed (with
-	// anything a killed daemon left there) when the test ends.
-	parent := fmt.Sprintf("/supervisord-test-%d-%d", os.Getpid(), cgroupSeq.Add(1))
-	t.Cleanup(func() { cgroup.RemoveAll(parent) })
-	text := strings.Replace(header, "nodaemon=true\n", "nodaemon=true\ncgroup_parent="+parent+"\n", 1)
-	if err := os.WriteFile(conf, []byte(text+programs), 0o644); err != nil {
+	p := harness.TempPaths(t)
+	text := p.Header() + programs
+	for _, e := range edit {
+		text = e(text)
+	}
+	if err := os.WriteFile(p.Config, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return conf
+	return p
+}
+
+// detached makes a config daemonize (nodaemon=false).
+func detached(text string) string {
+	return strings.Replace(text, "nodaemon=true", "nodaemon=false", 1)
 }
 
 // lineOf is the number of the first line of the configuration file conf
@@ -107,79 +77,42 @@ func lineOf(t *testing.T, conf, text string) int {
 	return 0
 }
 
-func start(t *testing.T, programs string, argv ...string) *daemon {
+// launch runs the daemon on the config at p as users do (-c, no -n) and
+// waits until it answers.
+func launch(t *testing.T, p harness.Paths, spec harness.Spec) *daemon {
 	t.Helper()
-	dir := t.TempDir()
-	d := &daemon{t: t, dir: dir, conf: writeConf(t, dir, programs), out: &bytes.Buffer{}, done: make(chan struct{})}
-	return d.run(argv...)
+	b, err := os.ReadFile(p.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Bin, spec.Paths, spec.Config = bin, p, string(b)
+	if spec.Args == nil {
+		spec.Args = []string{"-c", p.Config}
+	}
+	return &daemon{Daemon: harness.Launch(t, spec), t: t, dir: p.Dir, conf: p.Config}
+}
+
+func start(t *testing.T, programs string) *daemon {
+	t.Helper()
+	return launch(t, writeConf(t, programs), harness.Spec{})
 }
 
 // startUncontained is start with cgroups=off: the reference's behaviour,
 // where a grandchild can outlive its program.
 func startUncontained(t *testing.T, programs string) *daemon {
 	t.Helper()
-	dir := t.TempDir()
-	d := &daemon{t: t, dir: dir, conf: writeConf(t, dir, programs), out: &bytes.Buffer{}, done: make(chan struct{})}
-	text := strings.Replace(string(mustRead(t, d.conf)), "nodaemon=true", "nodaemon=true\ncgroups=off", 1)
-	if err := os.WriteFile(d.conf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return d.run()
+	p := writeConf(t, programs, func(s string) string {
+		return strings.Replace(s, "nodaemon=true", "nodaemon=true\ncgroups=off", 1)
+	})
+	return launch(t, p, harness.Spec{})
 }
 
-func (d *daemon) run(argv ...string) *daemon {
-	t := d.t
-	t.Helper()
-	d.cmd = exec.Command(bin, append([]string{"-c", d.conf}, argv...)...)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(d.stop)
-	d.waitLog("supervisord started with pid", 1, 10*time.Second)
-	return d
-}
-
-func (d *daemon) stop() {
-	select {
-	case <-d.done:
-		return
-	default:
-	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(30 * time.Second):
-		d.cmd.Process.Kill()
-		<-d.done
-		d.t.Errorf("daemon did not stop on SIGTERM; log:\n%s", d.log())
-	}
-}
-
-func (d *daemon) log() string {
-	b, _ := os.ReadFile(filepath.Join(d.dir, "supervisord.log"))
-	return string(b)
-}
+func (d *daemon) log() string { return d.Log() }
 
 // waitLog waits until the main log contains sub n times.
-func (d *daemon) waitLog(sub string, n int, timeout time.Duration) {
+func (d *daemon) waitLog(sub string, n int) {
 	d.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if strings.Count(d.log(), sub) >= n {
-			return
-		}
-		select {
-		case <-d.done:
-			d.t.Fatalf("daemon exited waiting for %q; output:\n%s\nlog:\n%s", sub, d.out, d.log())
-		default:
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("timed out waiting for %d× %q; log:\n%s", n, sub, d.log())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	d.WaitLog(d.t, sub, n)
 }
 
 // ctl runs our client against the daemon.
@@ -205,21 +138,19 @@ func (d *daemon) pid(name string) int {
 	return pid
 }
 
-func alive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
-
 func TestSighupWithBrokenConfigKeepsEverything(t *testing.T) {
 	d := start(t, "[program:sleeper]\ncommand=sleep 300\nstartsecs=0\n")
-	d.waitLog("success: sleeper", 1, 10*time.Second)
+	d.waitLog("success: sleeper", 1)
 	before := d.pid("sleeper")
 	f, _ := os.OpenFile(d.conf, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("\n[program:broken]\ncommand=sleep 1\nstartsecs=soon\n")
 	f.Close()
-	d.cmd.Process.Signal(syscall.SIGHUP)
-	d.waitLog("restart refused, keeping the running configuration", 1, 10*time.Second)
+	d.Signal(t, syscall.SIGHUP)
+	d.waitLog("restart refused, keeping the running configuration", 1)
 	if !strings.Contains(d.log(), "supervisord.conf:") {
 		t.Errorf("the refusal does not name the file and line:\n%s", d.log())
 	}
-	if after := d.pid("sleeper"); after != before || !alive(before) {
+	if after := d.pid("sleeper"); after != before || !harness.Alive(before) {
 		t.Fatalf("sleeper pid %d → %d after a refused HUP", before, after)
 	}
 	if out, code := d.ctl("status"); code != 0 || !strings.Contains(out, "RUNNING") {
@@ -229,7 +160,7 @@ func TestSighupWithBrokenConfigKeepsEverything(t *testing.T) {
 
 func TestSecondDaemonIsRefused(t *testing.T) {
 	d := start(t, "[program:sleeper]\ncommand=sleep 300\nstartsecs=0\n")
-	d.waitLog("success: sleeper", 1, 10*time.Second)
+	d.waitLog("success: sleeper", 1)
 	out, err := exec.Command(bin, "-c", d.conf).CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != 2 {
@@ -251,25 +182,17 @@ func TestSecondDaemonIsRefused(t *testing.T) {
 // reference's behaviour), it cannot hold up the shutdown.
 func TestShutdownWithGrandchildHoldingStdout(t *testing.T) {
 	d := startUncontained(t, "[program:parent]\ncommand=/bin/sh -c 'sleep 300 & echo $! > %(here)s/gc.pid; exec sleep 300'\nstartsecs=0\n")
-	d.waitLog("success: parent", 1, 10*time.Second)
+	d.waitLog("success: parent", 1)
 	var gc int
-	deadline := time.Now().Add(5 * time.Second)
-	for gc == 0 && time.Now().Before(deadline) {
+	harness.WaitFor(t, "the grandchild's pid", 10*time.Second, func() bool {
 		b, _ := os.ReadFile(filepath.Join(d.dir, "gc.pid"))
 		gc, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		time.Sleep(10 * time.Millisecond)
-	}
-	if gc == 0 {
-		t.Fatal("no grandchild pid")
-	}
+		return gc != 0
+	})
 	defer syscall.Kill(gc, syscall.SIGKILL)
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("shutdown hung while a grandchild held the program's stdout; log:\n%s", d.log())
-	}
-	if !alive(gc) {
+	d.Signal(t, syscall.SIGTERM)
+	d.WaitExit(t, 15*time.Second)
+	if !harness.Alive(gc) {
 		t.Fatal("the grandchild should have outlived the shutdown (nothing kills it)")
 	}
 }
@@ -302,7 +225,7 @@ func TestStopwaitsecsHonouredPerProgram(t *testing.T) {
 	progs.WriteString("[program:polite]\ncommand=sleep 300\nstartsecs=0\n")
 	d := start(t, progs.String())
 	for _, n := range []string{"one", "two", "three", "polite"} {
-		d.waitLog("success: "+n, 1, 10*time.Second)
+		d.waitLog("success: "+n, 1)
 	}
 	sent := time.Now()
 	if out, code := d.ctl("stop", "all"); code != 0 {
@@ -329,24 +252,17 @@ func TestStopwaitsecsHonouredPerProgram(t *testing.T) {
 }
 
 func TestStuckStdoutDoesNotFreezeTheDaemon(t *testing.T) {
-	dir := t.TempDir()
-	conf := writeConf(t, dir, "[program:flood]\ncommand=/bin/sh -c 'yes flooding-the-console'\nstdout_logfile=/dev/stdout\nstartsecs=0\n\n[program:quiet]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.05; done'\nstartsecs=0\nstdout_logfile=%(here)s/quiet.log\n")
+	p := writeConf(t, "[program:flood]\ncommand=/bin/sh -c 'yes flooding-the-console'\nstdout_logfile=/dev/stdout\nstartsecs=0\n\n[program:quiet]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.05; done'\nstartsecs=0\nstdout_logfile=%(here)s/quiet.log\n")
+	dir, conf := p.Dir, p.Config
 	// The daemon's stdout is a pipe nobody reads: it fills at once.
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command(bin, "-c", conf)
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	d := launch(t, p, harness.Spec{Stdout: w})
 	w.Close()
-	d := &daemon{t: t, dir: dir, conf: conf, cmd: cmd, out: &bytes.Buffer{}, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(d.done) }()
-	t.Cleanup(d.stop)
-	d.waitLog("success: quiet", 1, 10*time.Second)
+	d.waitLog("success: quiet", 1)
 	for i := 0; i < 3; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		out, err := exec.CommandContext(ctx, bin, "ctl", "-c", conf, "status").CombinedOutput()
@@ -363,19 +279,12 @@ func TestStuckStdoutDoesNotFreezeTheDaemon(t *testing.T) {
 		return fi.Size()
 	}
 	first := size()
-	deadline := time.Now().Add(10 * time.Second)
-	for size() <= first && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if size() <= first {
-		t.Fatal("another program's log stopped growing while stdout was stuck")
-	}
+	harness.WaitFor(t, "quiet.log to grow while stdout is stuck", 10*time.Second, func() bool { return size() > first })
 }
 
 func TestDaemonizeReportsStartup(t *testing.T) {
-	dir := t.TempDir()
-	conf := writeConf(t, dir, "[program:sleeper]\ncommand=sleep 300\nstartsecs=0\n")
-	os.WriteFile(conf, bytes.Replace(mustRead(t, conf), []byte("nodaemon=true"), []byte("nodaemon=false"), 1), 0o644)
+	p := writeConf(t, "[program:sleeper]\ncommand=sleep 300\nstartsecs=0\n", detached)
+	dir, conf := p.Dir, p.Config
 	out, err := exec.Command(bin, "-c", conf).CombinedOutput()
 	if err != nil {
 		t.Fatalf("daemonize: %v %s", err, out)
@@ -385,15 +294,12 @@ func TestDaemonizeReportsStartup(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidb)))
-	if !alive(pid) {
+	if !harness.Alive(pid) {
 		t.Fatalf("pidfile names %d, which is not running", pid)
 	}
 	defer func() {
 		syscall.Kill(pid, syscall.SIGTERM)
-		deadline := time.Now().Add(15 * time.Second)
-		for alive(pid) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
+		harness.WaitFor(t, "the detached daemon to exit", harness.Timeout, func() bool { return !harness.Alive(pid) })
 	}()
 	if sid, _ := getsid(pid); sid != pid {
 		t.Errorf("daemon is not a session leader (sid %d, pid %d)", sid, pid)
@@ -411,14 +317,6 @@ func getsid(pid int) (int, error) {
 		return 0, errno
 	}
 	return int(r), nil
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // zombiesOf lists zombie children of pid.
@@ -448,8 +346,8 @@ func TestAsPID1ReapsOrphansAndKeepsExitStatuses(t *testing.T) {
 	if err := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "true").Run(); err != nil {
 		t.Skipf("cannot create a pid namespace here (unshare: %v)", err)
 	}
-	dir := t.TempDir()
-	conf := writeConf(t, dir, `[program:three]
+	// nodaemon=false: as PID 1 the daemon must stay in the foreground anyway.
+	p := writeConf(t, `[program:three]
 command=/bin/sh -c 'sleep 0.2; exit 3'
 startsecs=0
 autorestart=true
@@ -457,50 +355,24 @@ autorestart=true
 [program:orphans]
 command=/bin/sh -c 'while :; do (sleep 0.05 &); sleep 0.1; done'
 startsecs=0
-`)
-	// nodaemon=false: as PID 1 the daemon must stay in the foreground anyway.
-	os.WriteFile(conf, bytes.Replace(mustRead(t, conf), []byte("nodaemon=true"), []byte("nodaemon=false"), 1), 0o644)
-	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", bin, "-c", conf)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	defer func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	}()
-	d := &daemon{t: t, dir: dir, conf: conf, cmd: cmd, out: &out, done: done}
-	d.waitLog("exited: three (exit status 3; not expected)", 3, 15*time.Second)
-	d.waitLog("reaped unknown pid", 5, 15*time.Second)
+`, detached)
+	d := launch(t, p, harness.Spec{Wrap: []string{"unshare", "--pid", "--fork", "--mount-proc"}})
+	d.waitLog("exited: three (exit status 3; not expected)", 3)
+	d.waitLog("reaped unknown pid", 5)
 	if strings.Contains(d.log(), "daemonizing") {
 		t.Error("daemonized as PID 1")
 	}
 	// The daemon is unshare's child in our namespace; no zombie may be
 	// left under it for long.
-	inner := childOf(cmd.Process.Pid)
+	inner := childOf(d.Pid())
 	if inner == 0 {
 		t.Fatal("daemon process not found")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		z := zombiesOf(inner)
-		if len(z) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("zombies left under the daemon: %v", z)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var z []int
+	harness.WaitFor(t, "no zombie under the daemon", 5*time.Second, func() bool {
+		z = zombiesOf(inner)
+		return len(z) == 0
+	})
 }
 
 // childOf returns the first child of pid.
@@ -526,14 +398,9 @@ startsecs=0
 command=sleep 300
 autostart=false
 `)
-	d.waitLog("success: up", 1, 10*time.Second)
+	d.waitLog("success: up", 1)
 	// /metrics is served on every HTTP server; use the unix socket.
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", filepath.Join(d.dir, "s.sock"))
-		},
-	}}
+	client := d.HTTP()
 	resp, err := client.Get("http://localhost/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -594,13 +461,8 @@ func TestPythonClientAgainstOurDaemon(t *testing.T) {
 
 func TestWebPageOnARealDaemon(t *testing.T) {
 	d := start(t, "[program:shown]\ncommand=sleep 300\nstartsecs=0\n")
-	d.waitLog("success: shown", 1, 10*time.Second)
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", filepath.Join(d.dir, "s.sock"))
-		},
-	}}
+	d.waitLog("success: shown", 1)
+	client := d.HTTP()
 	resp, err := client.Get("http://localhost/")
 	if err != nil {
 		t.Fatal(err)

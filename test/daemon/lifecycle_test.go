@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
+	"supervisord/test/harness"
 	"testing"
 	"time"
 )
@@ -16,12 +16,7 @@ import (
 // exitCode waits for the daemon to end by itself and returns its status.
 func (d *daemon) exitCode(timeout time.Duration) int {
 	d.t.Helper()
-	select {
-	case <-d.done:
-	case <-time.After(timeout):
-		d.t.Fatalf("the daemon did not exit; log:\n%s", d.log())
-	}
-	return d.cmd.ProcessState.ExitCode()
+	return d.WaitExit(d.t, timeout)
 }
 
 // logIndex is the offset of the first occurrence of sub in the main log,
@@ -47,7 +42,7 @@ shutdown_when=fatal
 `
 
 func TestShutdownWhenFatalExitsWithTheProgramsStatus(t *testing.T) {
-	d := start(t, shutdownWhenPrograms)
+	d := launch(t, writeConf(t, shutdownWhenPrograms), harness.Spec{NoWait: true})
 	if code := d.exitCode(30 * time.Second); code != 7 {
 		t.Fatalf("exit status %d, want 7; log:\n%s", code, d.log())
 	}
@@ -60,7 +55,7 @@ func TestShutdownWhenFatalExitsWithTheProgramsStatus(t *testing.T) {
 }
 
 func TestShutdownWhenExitedCleanEndExitsZero(t *testing.T) {
-	d := start(t, `[program:other]
+	d := launch(t, writeConf(t, `[program:other]
 command=sleep 30
 startsecs=0
 
@@ -68,7 +63,7 @@ startsecs=0
 command=/bin/sh -c 'sleep 0.5; exit 0'
 startsecs=0
 shutdown_when=exited
-`)
+`), harness.Spec{NoWait: true})
 	if code := d.exitCode(30 * time.Second); code != 0 {
 		t.Fatalf("exit status %d, want 0; log:\n%s", code, d.log())
 	}
@@ -84,29 +79,12 @@ func TestShutdownWhenAsPID1(t *testing.T) {
 	if err := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "true").Run(); err != nil {
 		t.Skipf("cannot create a pid namespace here (unshare: %v)", err)
 	}
-	dir := t.TempDir()
-	conf := writeConf(t, dir, shutdownWhenPrograms)
-	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", bin, "-c", conf)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		select {
-		case <-done:
-			return
-		default:
-		}
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	d := launch(t, writeConf(t, shutdownWhenPrograms), harness.Spec{
+		Wrap:   []string{"unshare", "--pid", "--fork", "--mount-proc"},
+		NoWait: true,
 	})
-	d := &daemon{t: t, dir: dir, conf: conf, cmd: cmd, out: &out, done: done}
 	if code := d.exitCode(30 * time.Second); code != 7 {
-		t.Fatalf("exit status %d through unshare, want 7; output:\n%s\nlog:\n%s", code, out.String(), d.log())
+		t.Fatalf("exit status %d through unshare, want 7; output:\n%s\nlog:\n%s", code, d.Output(), d.log())
 	}
 	if !strings.Contains(d.log(), "supervisord started with pid 1\n") {
 		t.Fatalf("not PID 1; log:\n%s", d.log())
@@ -148,7 +126,7 @@ startretries=5
 backoff=exponential
 backoff_max=4
 `)
-	d.waitLog("gave up: flap entered FATAL state", 1, 40*time.Second)
+	d.waitLog("gave up: flap entered FATAL state", 1)
 	log := d.log()
 	exits, spawns := logTimes(t, log, "exited: flap"), logTimes(t, log, "spawned: 'flap'")
 	want := []float64{1, 2, 4, 4, 4}
@@ -174,7 +152,7 @@ startretries=infinite
 backoff=exponential
 backoff_max=1
 `)
-	d.waitLog("spawned: 'flap'", 11, 40*time.Second)
+	d.waitLog("spawned: 'flap'", 11)
 	if strings.Contains(d.log(), "gave up") {
 		t.Fatalf("gave up; log:\n%s", d.log())
 	}
@@ -261,11 +239,10 @@ autostart=false
 }
 
 func TestCtlWaitForADaemonStillStarting(t *testing.T) {
-	dir := t.TempDir()
-	conf := writeConf(t, dir, "[program:a]\ncommand=sleep 60\nstartsecs=1\n")
+	p := writeConf(t, "[program:a]\ncommand=sleep 60\nstartsecs=1\n")
 	// The client starts first: it waits out "no such file" until the
 	// daemon is up and a is RUNNING.
-	wait := exec.Command(bin, "ctl", "-c", conf, "wait", "--timeout", "20s")
+	wait := exec.Command(bin, "ctl", "-c", p.Config, "wait", "--timeout", "20s")
 	var out bytes.Buffer
 	wait.Stdout, wait.Stderr = &out, &out
 	if err := wait.Start(); err != nil {
@@ -274,14 +251,7 @@ func TestCtlWaitForADaemonStillStarting(t *testing.T) {
 	waited := make(chan error, 1)
 	go func() { waited <- wait.Wait() }()
 	t.Cleanup(func() { wait.Process.Kill() })
-	d := &daemon{t: t, dir: dir, conf: conf, out: &bytes.Buffer{}, done: make(chan struct{})}
-	d.cmd = exec.Command(bin, "-c", conf)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(d.stop)
+	d := launch(t, p, harness.Spec{NoWait: true})
 	select {
 	case err := <-waited:
 		if err != nil {
@@ -296,8 +266,7 @@ func TestCtlWaitForADaemonStillStarting(t *testing.T) {
 }
 
 func TestLifecycleConfigErrorsNameFileAndLine(t *testing.T) {
-	dir := t.TempDir()
-	conf := writeConf(t, dir, "[program:x]\ncommand=sleep 1\nbackoff=cubic\nready_when=telepathy\n")
+	conf := writeConf(t, "[program:x]\ncommand=sleep 1\nbackoff=cubic\nready_when=telepathy\n").Config
 	out, err := exec.Command(bin, "-c", conf).CombinedOutput()
 	if err == nil {
 		t.Fatalf("started with a bad config: %s", out)
@@ -320,7 +289,7 @@ liveness_check_script=tcp://127.0.0.1:1
 liveness_check_period=5
 liveness_check_failure_action=none
 `)
-	d.waitLog("success: svc entered RUNNING state", 1, 10*time.Second)
+	d.waitLog("success: svc entered RUNNING state", 1)
 	if out, code := d.ctl("wait", "--timeout", "1s", "svc"); code != 1 || out != "timed out after 1s waiting for: svc (RUNNING, unknown)\n" {
 		t.Fatalf("wait: %d %q", code, out)
 	}

@@ -3,7 +3,6 @@ package daemon_test
 import (
 	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,19 +15,10 @@ import (
 	"time"
 
 	"supervisord/internal/tlstest"
+	"supervisord/test/harness"
 )
 
 const referenceCtl = "/usr/bin/supervisorctl"
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // ctlAs runs our client with explicit arguments (no config file).
 func ctlAs(t *testing.T, args ...string) (string, int) {
@@ -100,16 +90,16 @@ func makeCerts(t *testing.T) *e2eCerts {
 // xmlrpc.client and the reference's supervisorctl.
 func TestHTTPSReadOnlyAndAudit(t *testing.T) {
 	c := makeCerts(t)
-	port := freeTCPPort(t)
+	port := harness.FreePort(t)
 	accounts := "username=admin\npassword=secret\nreadonly_username=viewer\nreadonly_password=look\n"
 	d := start(t, fmt.Sprintf("[unix_http_server]\n%s\n[inet_http_server]\nport=127.0.0.1:%d\n%scertfile=%s\nkeyfile=%s\n\n"+
 		"[program:sleeper]\ncommand=sleep 300\nstartsecs=0\nprogram:typo]\n", accounts, port, accounts, c.cert, c.key))
-	d.waitLog("success: sleeper", 1, 10*time.Second)
+	d.waitLog("success: sleeper", 1)
 	url := fmt.Sprintf("https://127.0.0.1:%d", port)
-	sock := "unix://" + filepath.Join(d.dir, "s.sock")
+	sock := "unix://" + d.Paths.Socket
 
 	// The broken header is warned about at start-up, with file and line.
-	d.waitLog(fmt.Sprintf("supervisord.conf:%d: line 'program:typo]' looks like", lineOf(t, d.conf, "program:typo]"))+" a section header without its opening bracket: read as option 'program' = 'typo]' in [program:sleeper]", 1, time.Second)
+	d.waitLog(fmt.Sprintf("supervisord.conf:%d: line 'program:typo]' looks like", lineOf(t, d.conf, "program:typo]"))+" a section header without its opening bracket: read as option 'program' = 'typo]' in [program:sleeper]", 1)
 
 	// Our client over HTTPS.
 	if out, code := ctlAs(t, "-s", url, "--cafile", c.caFile, "-u", "admin", "-p", "secret", "status"); code != 0 || !strings.Contains(out, "RUNNING") {
@@ -210,7 +200,7 @@ func TestHTTPSReadOnlyAndAudit(t *testing.T) {
 // is refused and the certificate in use stays.
 func TestCertificateReloadWhileServing(t *testing.T) {
 	c := makeCerts(t)
-	port := freeTCPPort(t)
+	port := harness.FreePort(t)
 	d := start(t, fmt.Sprintf("[inet_http_server]\nport=127.0.0.1:%d\ncertfile=%s\nkeyfile=%s\n[program:sleeper]\ncommand=sleep 300\nstartsecs=0\n", port, c.cert, c.key))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	var mu sync.Mutex // guards issuers, failures
@@ -252,25 +242,15 @@ func TestCertificateReloadWhileServing(t *testing.T) {
 		defer mu.Unlock()
 		return issuers[issuer]
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	waitFor("polls with the first certificate", func() bool { return count("test CA") >= 5 })
+	d.WaitFor(t, "polls with the first certificate", func() bool { return count("test CA") >= 5 })
 	leaf := c.next.Server(t, "server")
 	os.WriteFile(c.cert, leaf.CertPEM, 0o600)
 	os.WriteFile(c.key, leaf.KeyPEM, 0o600)
 	if out, code := d.ctl("reread"); code != 0 {
 		t.Fatalf("reread: %d %s", code, out)
 	}
-	d.waitLog("[inet_http_server]: loaded certificate "+c.cert, 1, 5*time.Second)
-	waitFor("polls with the new certificate", func() bool { return count("next CA") >= 5 })
+	d.waitLog("[inet_http_server]: loaded certificate "+c.cert, 1)
+	d.WaitFor(t, "polls with the new certificate", func() bool { return count("next CA") >= 5 })
 
 	// A key that does not match the certificate: refused with file and
 	// line; the certificate in use stays.
@@ -281,7 +261,7 @@ func TestCertificateReloadWhileServing(t *testing.T) {
 		t.Errorf("reread with a mismatched key: %d %s", code, out)
 	}
 	n := count("next CA")
-	waitFor("polls after the refused reread", func() bool { return count("next CA") >= n+5 })
+	d.WaitFor(t, "polls after the refused reread", func() bool { return count("next CA") >= n+5 })
 	close(stop)
 	<-done
 	mu.Lock()
@@ -295,7 +275,7 @@ func TestCertificateReloadWhileServing(t *testing.T) {
 // client CA.
 func TestMutualTLSEndToEnd(t *testing.T) {
 	c := makeCerts(t)
-	port := freeTCPPort(t)
+	port := harness.FreePort(t)
 	d := start(t, fmt.Sprintf("[inet_http_server]\nport=127.0.0.1:%d\ncertfile=%s\nkeyfile=%s\nclientcafile=%s\n[program:sleeper]\ncommand=sleep 300\nstartsecs=0\n",
 		port, c.cert, c.key, c.caFile))
 	url := fmt.Sprintf("https://127.0.0.1:%d/RPC2", port)
@@ -308,7 +288,7 @@ func TestMutualTLSEndToEnd(t *testing.T) {
 	if out := pyHTTPSCall(t, url, c.caFile, c.ccert, c.ckey, "supervisor.startAllProcesses"); !strings.HasPrefix(out, "ok") {
 		t.Errorf("startAllProcesses with a client certificate: %s", out)
 	}
-	d.waitLog(`(certificate "CN=ops laptop") calls supervisor.startAllProcesses()`, 1, 5*time.Second)
+	d.waitLog(`(certificate "CN=ops laptop") calls supervisor.startAllProcesses()`, 1)
 }
 
 // TestHUPKeepsListeners restarts the daemon with HUP while a client keeps
@@ -316,9 +296,9 @@ func TestMutualTLSEndToEnd(t *testing.T) {
 // same one, and the certificate is read again.
 func TestHUPKeepsListeners(t *testing.T) {
 	c := makeCerts(t)
-	port := freeTCPPort(t)
+	port := harness.FreePort(t)
 	d := start(t, fmt.Sprintf("[inet_http_server]\nport=127.0.0.1:%d\ncertfile=%s\nkeyfile=%s\n[program:sleeper]\ncommand=sleep 300\nstartsecs=0\nstopwaitsecs=1\n", port, c.cert, c.key))
-	d.waitLog("success: sleeper", 1, 10*time.Second)
+	d.waitLog("success: sleeper", 1)
 	sockPath := filepath.Join(d.dir, "s.sock")
 	inode := func() uint64 {
 		st, err := os.Stat(sockPath)
@@ -366,19 +346,13 @@ func TestHUPKeepsListeners(t *testing.T) {
 		defer mu.Unlock()
 		return issuers[issuer]
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for count("test CA") < 5 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	d.WaitFor(t, "polls with the first certificate", func() bool { return count("test CA") >= 5 })
 	leaf := c.next.Server(t, "server")
 	os.WriteFile(c.cert, leaf.CertPEM, 0o600)
 	os.WriteFile(c.key, leaf.KeyPEM, 0o600)
-	d.cmd.Process.Signal(syscall.SIGHUP)
-	d.waitLog("supervisord started with pid", 2, 20*time.Second)
-	deadline = time.Now().Add(20 * time.Second)
-	for count("next CA") < 5 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	d.Signal(t, syscall.SIGHUP)
+	d.waitLog("supervisord started with pid", 2)
+	d.WaitFor(t, "polls with the new certificate", func() bool { return count("next CA") >= 5 })
 	close(stop)
 	<-done
 	mu.Lock()

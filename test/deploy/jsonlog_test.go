@@ -20,7 +20,7 @@ startsecs=0
 `)
 	d.waitFor("web RUNNING", 10*time.Second, func() bool { return strings.Contains(d.log(), "success: web entered RUNNING") })
 	d.stop()
-	for name, text := range map[string]string{"main log": d.log(), "stdout": d.out.String()} {
+	for name, text := range map[string]string{"main log": d.log(), "stdout": d.Output()} {
 		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 		if len(lines) < 4 {
 			t.Fatalf("%s: %d lines:\n%s", name, len(lines), text)

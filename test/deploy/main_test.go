@@ -8,17 +8,14 @@
 package deploy_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
+	"supervisord/test/harness"
 	"syscall"
 	"testing"
 	"time"
@@ -26,23 +23,7 @@ import (
 
 var bin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sddeploy")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = filepath.Join(dir, "supervisord")
-	build := exec.Command("go", "build", "-o", bin, "supervisord/cmd/supervisord")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building supervisord: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m, &bin) }
 
 // moduleRoot is the repository root (two levels up from this package).
 func moduleRoot(t *testing.T) string {
@@ -54,44 +35,13 @@ func moduleRoot(t *testing.T) string {
 	return filepath.Dir(filepath.Dir(wd))
 }
 
-// syncBuffer collects a daemon's output.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // daemon is one supervisord started by a test.
 type daemon struct {
+	*harness.Daemon
 	t    *testing.T
 	dir  string
 	conf string
 	port int // the inet_http_server port, 0 when none
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // startDaemon writes a configuration ([supervisord] lines in sup, the rest
@@ -99,91 +49,41 @@ func freePort(t *testing.T) int {
 // the foreground with extra environment.
 func startDaemon(t *testing.T, sup, rest string, env ...string) *daemon {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "sdd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	d := &daemon{t: t, dir: dir, out: &syncBuffer{}, done: make(chan struct{})}
+	p := harness.TempPaths(t)
+	d := &daemon{t: t, dir: p.Dir, conf: p.Config}
 	if strings.Contains(rest, "%(port)s") {
-		d.port = freePort(t)
+		d.port = harness.FreePort(t)
 		rest = strings.ReplaceAll(rest, "%(port)s", strconv.Itoa(d.port))
 	}
-	text := fmt.Sprintf(`[unix_http_server]
-file=%s/s.sock
-
-[supervisord]
-logfile=%s/supervisord.log
-pidfile=%s/supervisord.pid
-childlogdir=%s
-nodaemon=true
-%s
-
-[supervisorctl]
-serverurl=unix://%s/s.sock
-
-%s`, dir, dir, dir, dir, sup, dir, rest)
-	d.conf = filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(d.conf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
+	var extra []string
+	if sup != "" {
+		extra = append(extra, sup)
 	}
-	d.cmd = exec.Command(bin, "-c", d.conf)
-	d.cmd.Env = append(os.Environ(), env...)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(d.stop)
+	d.Daemon = harness.Launch(t, harness.Spec{Bin: bin, Paths: p, Config: p.Header(extra...) + rest,
+		Args: []string{"-c", p.Config}, Env: env})
 	return d
 }
 
 // stop ends the daemon with SIGTERM (it stops its programs first), and
 // kills it by pid if it does not end in time.
 func (d *daemon) stop() {
-	select {
-	case <-d.done:
-		return
-	default:
-	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(60 * time.Second):
-		d.cmd.Process.Kill()
-		<-d.done
-		d.t.Errorf("daemon did not stop on SIGTERM; output:\n%s", d.out)
+	if err := d.Stop(harness.Timeout); err != nil {
+		d.t.Errorf("%v; output:\n%s", err, d.Output())
 	}
 }
 
 func (d *daemon) signal(sig syscall.Signal) {
 	d.t.Helper()
-	if err := d.cmd.Process.Signal(sig); err != nil {
-		d.t.Fatal(err)
-	}
+	d.Signal(d.t, sig)
 }
 
-func (d *daemon) log() string {
-	b, _ := os.ReadFile(filepath.Join(d.dir, "supervisord.log"))
-	return string(b)
-}
+func (d *daemon) log() string { return d.Log() }
 
 // waitFor polls cond until it holds, failing after timeout or when the
 // daemon exits.
 func (d *daemon) waitFor(what string, timeout time.Duration, cond func() bool) {
 	d.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		select {
-		case <-d.done:
-			d.t.Fatalf("daemon exited waiting for %s; output:\n%s\nlog:\n%s", what, tail(d.out.String()), tail(d.log()))
-		default:
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("timed out waiting for %s; log:\n%s", what, tail(d.log()))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	d.WaitUntil(d.t, what, timeout, cond)
 }
 
 func (d *daemon) url(path string) string {
@@ -207,13 +107,4 @@ func (d *daemon) get(method, path string, auth ...string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-// tail is the end of a log, enough to see why a wait failed.
-func tail(s string) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > 40 {
-		lines = append([]string{"..."}, lines[len(lines)-40:]...)
-	}
-	return strings.Join(lines, "\n")
 }

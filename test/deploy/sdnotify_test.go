@@ -136,7 +136,7 @@ startsecs=1
 	if m := ns.next(10*time.Second, &statuses); m != "STOPPING=1" {
 		t.Fatalf("after TERM %q, want STOPPING=1", m)
 	}
-	<-d.done
+	<-d.Done()
 	if strings.Contains(d.log(), "cannot notify") {
 		t.Errorf("notify failure logged:\n%s", d.log())
 	}
@@ -183,16 +183,17 @@ collect:
 	// in between.
 	ns2 := newNotifySocket(t)
 	d2 := startDaemon(t, "", "", "NOTIFY_SOCKET="+ns2.path)
+	// The loop that would send pings sends a status after READY=1: wait
+	// for it, not for a while.
 	var got []string
-	d2.waitFor("READY", 10*time.Second, func() bool {
+	d2.waitFor("READY and a status", 10*time.Second, func() bool {
 		select {
 		case m := <-ns2.msgs:
 			got = append(got, m)
 		default:
 		}
-		return len(got) > 0
+		return len(got) > 1 && strings.HasPrefix(got[len(got)-1], "STATUS=")
 	})
-	time.Sleep(300 * time.Millisecond) // a window in which pings would have come
 	d2.stop()
 	for m := range ns2.msgs {
 		got = append(got, m)
@@ -289,9 +290,9 @@ func TestIdleWithNotifySocket(t *testing.T) {
 		// Let the last status go out (it may wait up to 0.5s) and the
 		// runtime settle.
 		time.Sleep(1500 * time.Millisecond)
-		before := wakeups(t, d.cmd.Process.Pid)
+		before := wakeups(t, d.Pid())
 		time.Sleep(2 * time.Second)
-		n := wakeups(t, d.cmd.Process.Pid) - before
+		n := wakeups(t, d.Pid()) - before
 		d.stop()
 		return n
 	}

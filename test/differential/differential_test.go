@@ -48,7 +48,7 @@ const (
 )
 
 func TestScenarios(t *testing.T) {
-	needDaemons(t)
+	daemons.Need(t)
 	t.Log(daemons.OursNote)
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -78,33 +78,8 @@ func TestScenarios(t *testing.T) {
 // runScenario runs sc under bin, checks the result against sc.want and
 // returns the events of the main log.
 func runScenario(t *testing.T, bin string, sc scenario) []harness.Event {
-	dir, err := harness.ShortTempDir("sd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	p := harness.PathsIn(dir)
-	expand := func(s string) string { return strings.ReplaceAll(s, "{dir}", dir) }
-	for name, body := range sc.files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(expand(body)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d, err := harness.Start(bin, p, p.Header()+expand(sc.programs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &run{t: t, d: d, dir: dir, c: harness.NewUnixClient(p.Socket, waitTimeout)}
-	t.Cleanup(func() {
-		r.c.Close()
-		if ok, _ := d.Exited(); !ok {
-			d.Kill()
-		}
-		if t.Failed() {
-			t.Logf("%s main log:\n%s\noutput:\n%s", bin, d.Log(), d.Output())
-		}
-	})
-	r.waitReady()
+	r := launch(t, bin, "info", sc.programs, sc.files)
+	d := r.d
 	sc.drive(r)
 	if err := d.Stop(stopTimeout); err != nil {
 		t.Fatal(err)
@@ -213,27 +188,6 @@ type run struct {
 
 func (r *run) path(name string) string { return filepath.Join(r.dir, name) }
 
-// waitReady waits until the daemon answers supervisor.getState.
-func (r *run) waitReady() {
-	r.t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	var last error
-	for time.Now().Before(deadline) {
-		if ok, err := r.d.Exited(); ok {
-			r.t.Fatalf("daemon exited before answering RPC: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := r.c.Call(ctx, "supervisor.getState")
-		cancel()
-		if err == nil {
-			return
-		}
-		last = err
-		time.Sleep(20 * time.Millisecond) // polling for the socket to appear
-	}
-	r.t.Fatalf("daemon did not answer RPC within %v: %v", waitTimeout, last)
-}
-
 // waitFor waits until at least n logged events contain substr.
 func (r *run) waitFor(substr string, n int) {
 	r.t.Helper()
@@ -277,34 +231,40 @@ func (r *run) pid(name string) int {
 // pidFile waits for a file holding a pid and returns the pid.
 func (r *run) pidFile(name string) int {
 	r.t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for time.Now().Before(deadline) {
+	var pid int
+	harness.WaitFor(r.t, "a pid in "+name, waitTimeout, func() bool {
 		b, err := os.ReadFile(r.path(name))
-		var pid int
-		if err == nil {
-			if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 0 {
-				return pid
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond) // polling for the child to write it
-	}
-	r.t.Fatalf("no pid in %s within %v", name, waitTimeout)
-	return 0
+		_, err = fmt.Sscan(string(b), &pid)
+		return err == nil && pid > 0
+	})
+	return pid
 }
 
 // waitGone waits until pid is no longer a live process.
 func (r *run) waitGone(pid int) {
 	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for harness.Alive(pid) {
-		if time.Now().After(deadline) {
+	r.t.Cleanup(func() {
+		if harness.Alive(pid) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-			r.t.Fatalf("pid %d still alive", pid)
 		}
-		time.Sleep(20 * time.Millisecond) // polling the process table
-	}
+	})
+	harness.WaitFor(r.t, fmt.Sprintf("pid %d to end", pid), 10*time.Second, func() bool { return !harness.Alive(pid) })
 }
 
-// pass lets time pass where the scenario is about time (nothing else may
-// happen meanwhile, e.g. no restart).
-func (r *run) pass(d time.Duration) { time.Sleep(d) }
+// stays checks that name, which has just exited, is not started again.
+// A restart is decided on the daemon's next pass over its processes, and
+// logged there; each RPC reply is written on a pass of the same loop, so
+// once two calls made one after the other have come back, that pass is
+// over and a restart would show as a state other than EXITED.
+func (r *run) stays(name string) {
+	r.t.Helper()
+	for range 2 {
+		info, _ := r.call("supervisor.getProcessInfo", name).(map[string]any)
+		if s := info["statename"]; s != "EXITED" {
+			r.t.Fatalf("%s is %v after its exit, want EXITED", name, s)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func runTool(t *testing.T, bin string, args ...string) (string, string, int) {
 // (upstream issue 1251); and that an unknown option still fails the same
 // way.
 func TestQuestionMarkIsHelp(t *testing.T) {
-	needDaemons(t)
+	daemons.Need(t)
 	// Ours is supervisorctl when invoked under that name.
 	ctl := filepath.Join(t.TempDir(), "supervisorctl")
 	if err := os.Symlink(daemons.Ours, ctl); err != nil {

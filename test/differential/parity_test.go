@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"supervisord/test/harness"
 )
@@ -26,31 +26,31 @@ import (
 // programs is the directory.
 func startDaemon(t *testing.T, bin, loglevel, programs string) *run {
 	t.Helper()
-	dir, err := harness.ShortTempDir("sd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	p := harness.PathsIn(dir)
-	header := strings.Replace(p.Header(), "loglevel=info", "loglevel="+loglevel, 1)
-	d, err := harness.Start(bin, p, header+strings.ReplaceAll(programs, "{dir}", dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &run{t: t, d: d, dir: dir, c: harness.NewUnixClient(p.Socket, waitTimeout)}
-	t.Cleanup(func() {
-		r.c.Close()
-		if ok, _ := d.Exited(); !ok {
-			if err := d.Stop(stopTimeout); err != nil {
-				t.Error(err)
-			}
+	return launch(t, bin, loglevel, programs, nil)
+}
+
+// launch writes files (names relative to a fresh directory) and runs bin
+// on the standard header (at loglevel) plus programs there; {dir} in both
+// is the directory. The main log and output are shown when t fails.
+func launch(t *testing.T, bin, loglevel, programs string, files map[string]string) *run {
+	t.Helper()
+	p := harness.TempPaths(t)
+	expand := func(s string) string { return strings.ReplaceAll(s, "{dir}", p.Dir) }
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(p.Dir, name), []byte(expand(body)), 0o755); err != nil {
+			t.Fatal(err)
 		}
+	}
+	header := strings.Replace(p.Header(), "loglevel=info", "loglevel="+loglevel, 1)
+	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("%s main log:\n%s\noutput:\n%s", bin, d.Log(), d.Output())
+			d, _ := os.ReadFile(p.Log)
+			o, _ := os.ReadFile(p.Output)
+			t.Logf("%s main log:\n%s\noutput:\n%s", bin, d, o)
 		}
 	})
-	r.waitReady()
-	return r
+	d := harness.Launch(t, harness.Spec{Bin: bin, Paths: p, Config: header + expand(programs), StopTimeout: stopTimeout})
+	return &run{t: t, d: d, dir: p.Dir, c: d.RPC()}
 }
 
 // rewrite replaces the daemon's configuration file, keeping the header.
@@ -77,22 +77,17 @@ func rows(v any) []string {
 // waitAll waits until every process is in one of states.
 func (r *run) waitAll(states ...string) {
 	r.t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		infos, _ := r.call("supervisor.getAllProcessInfo").([]any)
-		ok := true
+	var infos []any
+	harness.WaitFor(r.t, fmt.Sprintf("every process %v", states), waitTimeout, func() bool {
+		infos, _ = r.call("supervisor.getAllProcessInfo").([]any)
 		for _, e := range infos {
 			m, _ := e.(map[string]any)
-			ok = ok && contains(states, fmt.Sprint(m["statename"]))
+			if !contains(states, fmt.Sprint(m["statename"])) {
+				return false
+			}
 		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("processes not all %v: %v", states, infos)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the daemon's state
-	}
+		return true
+	})
 }
 
 func contains(list []string, s string) bool {
@@ -280,7 +275,7 @@ func sortedLines(s string) []string {
 // then processes within a group), getAllProcessInfo and avail by name, and
 // supervisorctl as the names were given.
 func TestMultiProcessOrder(t *testing.T) {
-	needDaemons(t)
+	daemons.Need(t)
 	t.Parallel()
 	refCtl := []string{"/usr/bin/supervisorctl"}
 	oursCtl := []string{daemons.Ours, "ctl"}
@@ -361,7 +356,7 @@ priority=10
 // TestReloadOrder compares reloadConfig's lists and supervisorctl update's
 // output as groups come and go.
 func TestReloadOrder(t *testing.T) {
-	needDaemons(t)
+	daemons.Need(t)
 	t.Parallel()
 	drive := func(r *run, ctl []string) []string {
 		var out []string
@@ -432,7 +427,7 @@ stderr_logfile=syslog
 // TestProcessInfoLogfiles compares the logfile fields of getProcessInfo
 // and getAllProcessInfo for every special log target.
 func TestProcessInfoLogfiles(t *testing.T) {
-	needDaemons(t)
+	daemons.Need(t)
 	t.Parallel()
 	autoName := regexp.MustCompile(`-[a-z0-9_]{8}\.log$`)
 	drive := func(r *run) []string {
@@ -517,7 +512,7 @@ func debugLines(log string) []string {
 // exit, a signal, a stop and a failed call, and compares the distinct
 // debug and trace lines of their main logs.
 func TestDebugLogLines(t *testing.T) {
-	needDaemons(t)
+	daemons.Need(t)
 	t.Parallel()
 	drive := func(r *run) []string {
 		r.waitFor("exited: quick", 1)

@@ -4,7 +4,6 @@ package differential
 
 import (
 	"syscall"
-	"time"
 )
 
 const (
@@ -194,7 +193,7 @@ exitcodes=0,2
 `,
 			drive: func(r *run) {
 				r.waitFor("exit status 2", 1)
-				r.pass(1500 * time.Millisecond) // an expected exit must not restart
+				r.stays("picky") // an expected exit must not restart
 			},
 			want: []string{
 				"INFO spawned: 'picky' with pid N",
@@ -216,7 +215,7 @@ autorestart=false
 `,
 			drive: func(r *run) {
 				r.waitFor("exited:", 1)
-				r.pass(1500 * time.Millisecond) // must not restart
+				r.stays("once") // must not restart
 			},
 			want: []string{
 				"INFO spawned: 'once' with pid N",
@@ -447,7 +446,7 @@ startsecs=0
 					r.t.Fatal(err)
 				}
 				r.waitFor("success:", 4)
-				r.waitReady()
+				r.d.WaitReady(r.t)
 			},
 			want: []string{
 				"INFO spawned: 'one' with pid N",

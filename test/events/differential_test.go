@@ -70,44 +70,23 @@ type record struct {
 // listener recorded. Both daemons are driven by this same function.
 func run(t *testing.T, bin string) []record {
 	t.Helper()
-	dir, err := harness.ShortTempDir("ev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { removeAll(dir) })
 	listener, err := filepath.Abs("testdata/listener.py")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := harness.PathsIn(dir)
-	d, err := harness.Start(bin, p, p.Header()+fmt.Sprintf(programs, dir, listener))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			d.Kill()
-		}
-	})
+	p := harness.TempPaths(t)
+	dir := p.Dir
+	d := harness.Launch(t, harness.Spec{Bin: bin, Paths: p, Config: p.Header() + fmt.Sprintf(programs, dir, listener)})
 	file := filepath.Join(dir, "events.jsonl")
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	waitFor := func(what string, cond func([]record) bool) {
 		t.Helper()
-		for {
-			recs := readRecords(t, file)
-			if cond(recs) {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("%s: timed out waiting for %s; recorded:\n%s\nlog:\n%s", bin, what, dump(recs), d.Log())
-			case <-d.Done():
-				t.Fatalf("%s: exited waiting for %s; log:\n%s", bin, what, d.Log())
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+		var recs []record
+		d.WaitFor(t, bin+": "+what, func() bool {
+			recs = readRecords(t, file)
+			return cond(recs)
+		}, func() string { return "recorded:\n" + dump(recs) })
 	}
 	has := func(event, sub string) func([]record) bool {
 		return func(recs []record) bool { return countOf(recs, event, sub) > 0 }
@@ -125,8 +104,7 @@ func run(t *testing.T, bin string) []record {
 	waitFor("the captured data", has("PROCESS_COMMUNICATION_STDOUT", "processname:capturer "))
 
 	// Remote communication, and an event the listener rejects once.
-	c := harness.NewUnixClient(p.Socket, 10*time.Second)
-	defer c.Close()
+	c := d.RPC()
 	if _, err := c.Call(ctx, "supervisor.sendRemoteCommEvent", "greeting", "hello there"); err != nil {
 		t.Fatalf("%s: sendRemoteCommEvent: %v", bin, err)
 	}
@@ -139,15 +117,9 @@ func run(t *testing.T, bin string) []record {
 	})
 
 	// A TICK_5 comes within 5 s of any moment (allow 6 s).
-	tickCtx, tickCancel := context.WithTimeout(ctx, 6*time.Second)
-	for countOf(readRecords(t, file), "TICK_5", "") == 0 {
-		select {
-		case <-tickCtx.Done():
-			t.Fatalf("%s: no TICK_5 within 6 s", bin)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	tickCancel()
+	d.WaitUntil(t, bin+": a TICK_5 within 6 s", 6*time.Second, func() bool {
+		return countOf(readRecords(t, file), "TICK_5", "") > 0
+	})
 
 	// A stop over XML-RPC.
 	if _, err := c.Call(ctx, "supervisor.stopProcess", "steady", true); err != nil {
@@ -159,12 +131,7 @@ func run(t *testing.T, bin string) []record {
 	if _, err := c.Call(ctx, "supervisor.shutdown"); err != nil {
 		t.Fatalf("%s: shutdown: %v", bin, err)
 	}
-	select {
-	case <-d.Done():
-		stopped = true
-	case <-ctx.Done():
-		t.Fatalf("%s did not exit after shutdown; log:\n%s", bin, d.Log())
-	}
+	d.WaitExit(t, 40*time.Second)
 	return readRecords(t, file)
 }
 
@@ -315,8 +282,8 @@ func groupsAdded(recs []record) []string {
 }
 
 func TestEventsMatchReference(t *testing.T) {
-	ref := reference(t)
-	bin := ours(t)
+	ref := harness.NeedReference(t)
+	bin := harness.MustOurs(t)
 	var refRecs, ourRecs []record
 	var wg sync.WaitGroup
 	// Both daemons run at once: the scenario mostly waits on time.

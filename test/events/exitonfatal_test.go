@@ -3,9 +3,7 @@
 package events_test
 
 import (
-	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,17 +16,12 @@ import (
 // "app" and returns the daemon's exit status once it has exited by itself.
 func runExitOnFatal(t *testing.T, listenerArgs, app string) (int, *harness.Daemon) {
 	t.Helper()
-	bin := ours(t)
+	bin := harness.MustOurs(t)
 	script, err := filepath.Abs("../../examples/exit-on-fatal/exit-on-fatal.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := harness.ShortTempDir("eof")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { removeAll(dir) })
-	p := harness.PathsIn(dir)
+	p := harness.TempPaths(t)
 	conf := p.Header() + app + fmt.Sprintf(`
 [program:bystander]
 command=sleep 300
@@ -40,24 +33,8 @@ events=PROCESS_STATE_FATAL,PROCESS_STATE_EXITED
 environment=SUPERVISORD="%s"
 priority=1
 `, script, listenerArgs, bin)
-	d, err := harness.Start(bin, p, conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Stop(20 * time.Second) })
-	select {
-	case <-d.Done():
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the daemon did not exit by itself; log:\n%s", d.Log())
-	}
-	_, werr := d.Exited()
-	var ee *exec.ExitError
-	code := 0
-	if errors.As(werr, &ee) {
-		code = ee.ExitCode()
-	} else if werr != nil {
-		t.Fatal(werr)
-	}
+	d := harness.Launch(t, harness.Spec{Bin: bin, Paths: p, Config: conf, NoWait: true})
+	code := d.WaitExit(t, 30*time.Second)
 	// Everything was stopped before the daemon exited.
 	for _, pid := range harness.SpawnedPids(d.Log()) {
 		if harness.Alive(pid) {

@@ -9,48 +9,9 @@
 package events_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"supervisord/test/harness"
 )
 
-// daemons is chosen once by TestMain and only read by the tests.
-var daemons harness.Choice
-
-func TestMain(m *testing.M) {
-	tmp, err := os.MkdirTemp("", "sdbin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := func() int {
-		defer os.RemoveAll(tmp)
-		daemons = harness.Choose(".", tmp)
-		return m.Run()
-	}()
-	os.Exit(code)
-}
-
-// ours returns the daemon under test or stops the test.
-func ours(t *testing.T) string {
-	t.Helper()
-	if daemons.OursErr != nil {
-		t.Fatal(daemons.OursErr)
-	}
-	return daemons.Ours
-}
-
-// reference returns the reference daemon, or skips (fails with
-// SUPERVISORD_REQUIRE_REFERENCE=1) when it cannot be used.
-func reference(t *testing.T) string {
-	t.Helper()
-	if daemons.RefMissing != "" {
-		if harness.RequireReference() {
-			t.Fatal(daemons.RefMissing)
-		}
-		t.Skip(daemons.RefMissing)
-	}
-	return daemons.Ref
-}
+func TestMain(m *testing.M) { harness.Main(m, nil) }

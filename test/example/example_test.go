@@ -6,7 +6,7 @@ package example
 
 import (
 	"context"
-	"net"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,19 +25,11 @@ const (
 	timeout     = 20 * time.Second
 )
 
+func TestMain(m *testing.M) { harness.Main(m, nil) }
+
 func TestExampleConfig(t *testing.T) {
-	tmp := t.TempDir()
-	wd, _ := os.Getwd()
-	choice := harness.Choose(wd, tmp)
-	if choice.RefMissing != "" {
-		if harness.RequireReference() {
-			t.Fatalf("%s=1 but %s", harness.EnvRequireReference, choice.RefMissing)
-		}
-		t.Skipf("skipping: %s", choice.RefMissing)
-	}
-	if choice.OursErr != nil {
-		t.Fatalf("cannot build the daemon under test: %v", choice.OursErr)
-	}
+	choice := harness.Choose()
+	choice.Need(t)
 	t.Log(choice.OursNote)
 	conf, err := os.ReadFile(exampleConf)
 	if err != nil {
@@ -52,43 +44,25 @@ func TestExampleConfig(t *testing.T) {
 }
 
 func runExample(t *testing.T, bin, conf string) {
-	dir, err := harness.ShortTempDir("sdex")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := harness.TempPaths(t)
+	dir := p.Dir
 	if err := os.Mkdir(filepath.Join(dir, "run"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	// Another daemon (a demo someone is running, or the other side of this
 	// test) may hold the example's port, so use a free one.
-	addr := freePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(harness.FreePort(t))
 	conf = strings.ReplaceAll(conf, examplePort, addr)
-	p := harness.Paths{
-		Dir:    dir,
-		Config: filepath.Join(dir, "supervisord.conf"),
-		Log:    filepath.Join(dir, "run", "supervisord.log"),
-		Socket: filepath.Join(dir, "run", "supervisor.sock"),
-		Pid:    filepath.Join(dir, "run", "supervisord.pid"),
-		Output: filepath.Join(dir, "daemon.out"),
-	}
-	d, err := harness.Start(bin, p, conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if ok, _ := d.Exited(); !ok {
-			d.Kill()
-		}
-		if t.Failed() {
-			t.Logf("main log:\n%s\noutput:\n%s", d.Log(), d.Output())
-		}
-	})
-
-	unix := harness.NewUnixClient(p.Socket, timeout)
-	defer unix.Close()
+	p.Log = filepath.Join(dir, "run", "supervisord.log")
+	p.Socket = filepath.Join(dir, "run", "supervisor.sock")
+	p.Pid = filepath.Join(dir, "run", "supervisord.pid")
+	d := harness.Launch(t, harness.Spec{Bin: bin, Paths: p, Config: conf})
 	want := []string{"demo:ticker", "demo:worker", "flaky:flaky", "sleeper:sleeper_0", "sleeper:sleeper_1"}
-	waitAllRunning(t, d, unix, want)
+	var last map[string]string
+	d.WaitFor(t, fmt.Sprintf("all of %v RUNNING", want), func() bool {
+		last = d.States(t)
+		return running(last, want)
+	}, func() string { return fmt.Sprintf("last states: %v", last) })
 
 	tcp := &harness.Client{HTTP: &http.Client{Timeout: timeout}, URL: "http://" + addr + "/RPC2"}
 	defer tcp.HTTP.CloseIdleConnections()
@@ -112,7 +86,11 @@ func runExample(t *testing.T, bin, conf string) {
 		}
 	}
 
-	waitFileContains(t, filepath.Join(dir, "run", "ticker.log"), "tick 1\n")
+	ticker := filepath.Join(dir, "run", "ticker.log")
+	harness.WaitFor(t, ticker+` to contain "tick 1"`, timeout, func() bool {
+		b, err := os.ReadFile(ticker)
+		return err == nil && strings.Contains(string(b), "tick 1\n")
+	})
 
 	if err := d.Stop(30 * time.Second); err != nil {
 		t.Fatal(err)
@@ -122,38 +100,7 @@ func runExample(t *testing.T, bin, conf string) {
 	}
 }
 
-func waitAllRunning(t *testing.T, d *harness.Daemon, c *harness.Client, want []string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last any
-	for time.Now().Before(deadline) {
-		if ok, err := d.Exited(); ok {
-			t.Fatalf("daemon exited: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		v, err := c.Call(ctx, "supervisor.getAllProcessInfo")
-		cancel()
-		if err == nil {
-			last = v
-			if running(v, want) {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond) // polling the daemon's state
-	}
-	t.Fatalf("not all of %v RUNNING within %v; last getAllProcessInfo: %v", want, timeout, last)
-}
-
-func running(v any, want []string) bool {
-	list, _ := v.([]any)
-	state := map[string]string{}
-	for _, e := range list {
-		m, _ := e.(map[string]any)
-		g, _ := m["group"].(string)
-		n, _ := m["name"].(string)
-		s, _ := m["statename"].(string)
-		state[g+":"+n] = s
-	}
+func running(state map[string]string, want []string) bool {
 	if len(state) != len(want) {
 		return false
 	}
@@ -163,27 +110,4 @@ func running(v any, want []string) bool {
 		}
 	}
 	return true
-}
-
-func waitFileContains(t *testing.T, path, s string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), s) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond) // polling the child's log
-	}
-	b, _ := os.ReadFile(path)
-	t.Fatalf("%s does not contain %q within %v:\n%s", path, s, timeout, b)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }

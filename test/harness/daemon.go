@@ -1,10 +1,11 @@
 //go:build linux
 
 // Package harness runs supervisord daemons — the Python reference and
-// ours — on generated configs, reads their main logs as sequences of
-// process life-cycle events, and talks to them over XML-RPC. The
-// differential tests and the benchmark driver are built on it, so that
-// both daemons are always driven the same way.
+// ours — on generated configs, waits on them, reads their main logs as
+// sequences of process life-cycle events, and talks to them over XML-RPC.
+// Every test that runs a daemon (Launch) and the benchmark driver (Start)
+// are built on it, so that daemons are always started, waited on and
+// cleaned up after the same way.
 package harness
 
 import (
@@ -137,38 +138,65 @@ type Daemon struct {
 	Bin   string
 	Paths Paths
 
-	cmd  *exec.Cmd
-	out  *os.File
-	done chan struct{}
-
+	cmd     *exec.Cmd
+	out     *os.File // nil when the caller gave the output file
+	group   bool     // signal the process group (the daemon runs under Wrap)
+	rpc     *Client
+	done    chan struct{}
 	mu      sync.Mutex // guards waitErr
 	waitErr error
 }
 
 // Start writes config to p.Config and runs bin -n -c on it.
+// Once it has exited, the cgroup parent p names is removed.
 func Start(bin string, p Paths, config string) (*Daemon, error) {
-	if err := os.WriteFile(p.Config, []byte(config), 0o644); err != nil {
+	return Spec{Bin: bin, Paths: p, Config: config}.start(true)
+}
+
+// start runs the daemon spec describes; removeCgroups removes its cgroup
+// parent as soon as it has exited.
+func (s Spec) start(removeCgroups bool) (*Daemon, error) {
+	p := s.Paths
+	if err := os.WriteFile(p.Config, []byte(s.Config), 0o644); err != nil {
 		return nil, err
 	}
-	out, err := os.Create(p.Output)
-	if err != nil {
-		return nil, err
+	out := s.Stdout
+	var own *os.File
+	if out == nil {
+		var err error
+		if own, err = os.Create(p.Output); err != nil {
+			return nil, err
+		}
+		out = own
 	}
-	cmd := exec.Command(bin, "-n", "-c", p.Config)
+	args := s.Args
+	if args == nil {
+		args = []string{"-n", "-c", p.Config}
+	}
+	argv := append(append(append([]string{}, s.Wrap...), s.Bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = p.Dir
+	if s.Env != nil {
+		cmd.Env = append(os.Environ(), s.Env...)
+	}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		if own != nil {
+			own.Close()
+		}
+		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
-	d := &Daemon{Bin: bin, Paths: p, cmd: cmd, out: out, done: make(chan struct{})}
+	d := &Daemon{Bin: s.Bin, Paths: p, cmd: cmd, out: own, group: len(s.Wrap) > 0,
+		rpc: NewUnixClient(p.Socket, 10*time.Second), done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
-		// The daemon is gone: remove the cgroup parent the header gave
-		// it, and anything a killed daemon left there.
-		cgroup.RemoveAll(p.CgroupParent())
+		if removeCgroups {
+			// The daemon is gone: remove its cgroup parent, and
+			// anything a killed daemon left there.
+			cgroup.RemoveAll(p.CgroupParent())
+		}
 		d.mu.Lock()
 		d.waitErr = err
 		d.mu.Unlock()
@@ -253,13 +281,13 @@ func Count(evs []Event, substr string) int {
 // and an error is returned.
 func (d *Daemon) Stop(timeout time.Duration) error {
 	if ok, _ := d.Exited(); !ok {
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
+		d.signal(syscall.SIGTERM)
 	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case <-d.done:
-		d.out.Close()
+		d.closeOutput()
 		return nil
 	case <-t.C:
 	}
@@ -267,13 +295,29 @@ func (d *Daemon) Stop(timeout time.Duration) error {
 	return fmt.Errorf("%s did not exit within %v of SIGTERM", d.Bin, timeout)
 }
 
+// signal sends sig to the daemon, or to its process group when it runs
+// under a wrapper.
+func (d *Daemon) signal(sig syscall.Signal) {
+	if d.group {
+		_ = syscall.Kill(-d.cmd.Process.Pid, sig)
+		return
+	}
+	_ = d.cmd.Process.Signal(sig)
+}
+
+func (d *Daemon) closeOutput() {
+	if d.out != nil {
+		d.out.Close()
+	}
+}
+
 // Kill ends the daemon with SIGKILL and then every child it logged as
 // spawned that is still the leader of its own process group (so a pid
 // reused by an unrelated process is left alone).
 func (d *Daemon) Kill() {
-	_ = d.cmd.Process.Kill()
+	d.signal(syscall.SIGKILL)
 	<-d.done
-	d.out.Close()
+	d.closeOutput()
 	KillChildren(d.Log())
 }
 
@@ -310,29 +354,62 @@ type Choice struct {
 	OursNote   string // how Ours was chosen, for the test log
 }
 
-// Choose picks the reference and the daemon under test: $SUPERVISORD_BIN,
-// else a build of ./cmd/supervisord into tmp. A failed build is reported in
-// OursErr rather than replaced by anything, so that a broken tree cannot
-// pass by comparing the reference with itself; set
+// Choose picks the reference and the daemon under test (Ours). A failed
+// build is reported in OursErr rather than replaced by anything, so that a
+// broken tree cannot pass by comparing the reference with itself; set
 // SUPERVISORD_BIN=/usr/bin/supervisord to do that on purpose.
-func Choose(moduleDir, tmp string) Choice {
+func Choose() Choice {
 	var c Choice
 	ref, err := Reference()
 	if err != nil {
 		c.RefMissing = err.Error()
 	}
 	c.Ref = ref
-	if bin := os.Getenv(EnvBin); bin != "" {
-		c.Ours = bin
-		c.OursNote = "daemon under test: " + bin + " (from " + EnvBin + ")"
-		return c
-	}
-	bin, err := BuildOurs(moduleDir, tmp)
+	bin, err := Ours()
 	if err != nil {
 		c.OursErr = fmt.Errorf("%w\n(set %s=%s to check the scenarios against the reference alone)", err, EnvBin, ReferenceBin)
 		return c
 	}
 	c.Ours = bin
 	c.OursNote = "daemon under test: fresh build of ./cmd/supervisord"
+	if os.Getenv(EnvBin) != "" {
+		c.OursNote = "daemon under test: " + bin + " (from " + EnvBin + ")"
+	}
 	return c
+}
+
+// Need skips t (fails it when SUPERVISORD_REQUIRE_REFERENCE=1) when the
+// reference cannot be used, and fails it when the daemon under test could
+// not be built.
+func (c Choice) Need(t interface {
+	TB
+	Skipf(format string, args ...any)
+}) {
+	t.Helper()
+	if c.RefMissing != "" {
+		if RequireReference() {
+			t.Fatalf("%s=1 but %s", EnvRequireReference, c.RefMissing)
+		}
+		t.Skipf("skipping: %s", c.RefMissing)
+	}
+	if c.OursErr != nil {
+		t.Fatalf("cannot build the daemon under test: %v", c.OursErr)
+	}
+}
+
+// NeedReference returns the reference daemon, or skips t (fails it when
+// SUPERVISORD_REQUIRE_REFERENCE=1) when it cannot be used.
+func NeedReference(t interface {
+	TB
+	Skipf(format string, args ...any)
+}) string {
+	t.Helper()
+	ref, err := Reference()
+	if err != nil {
+		if RequireReference() {
+			t.Fatalf("%s=1 but %v", EnvRequireReference, err)
+		}
+		t.Skipf("%v", err)
+	}
+	return ref
 }

@@ -37,6 +37,8 @@ func missing(t *testing.T, why string) {
 	t.Skip(why)
 }
 
+func TestMain(m *testing.M) { harness.Main(m, nil) }
+
 func TestUpstreamEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the upstream end-to-end suite takes about a minute")
@@ -48,12 +50,7 @@ func TestUpstreamEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := os.Getenv(harness.EnvBin)
-	if bin == "" {
-		if bin, err = harness.BuildOurs(wd, t.TempDir()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bin := harness.MustOurs(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, filepath.Join(wd, "run_upstream.py"), "-v")
