@@ -23,7 +23,12 @@ import (
 
 var bin string
 
-func TestMain(m *testing.M) { harness.Main(m, &bin) }
+func TestMain(m *testing.M) {
+	if url := os.Getenv(loadEnv); url != "" {
+		os.Exit(runLoad(url))
+	}
+	harness.Main(m, &bin)
+}
 
 // moduleRoot is the repository root (two levels up from this package).
 func moduleRoot(t *testing.T) string {

@@ -3,11 +3,13 @@
 package deploy_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
 	"strconv"
@@ -92,7 +94,7 @@ const getAllProcessInfo = `<?xml version="1.0"?><methodCall><methodName>supervis
 
 // TestProbesUnderLoad: with 1,000 programs and 8 clients calling
 // getAllProcessInfo back to back, the probes answer as fast as a plain
-// page; the slowest of each is logged against the 100 ms goal.
+// page, and within 100 ms unless a plain page was slower too.
 func TestProbesUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 1,000 programs")
@@ -113,37 +115,10 @@ startsecs=0
 		return code == 200
 	})
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
-	stop := make(chan struct{})
-	var calls atomic.Int64
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				resp, err := client.Post(d.url("/RPC2"), "text/xml", strings.NewReader(getAllProcessInfo))
-				if err != nil {
-					failed.Store(err.Error())
-					return
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || bytes.Count(b, []byte("<name>name</name>")) != programs {
-					failed.Store(fmt.Sprintf("getAllProcessInfo: %d, %d bytes", resp.StatusCode, len(b)))
-					return
-				}
-				calls.Add(1)
-			}
-		}()
-	}
-	defer func() { close(stop); wg.Wait() }()
+	// The load comes from another process (this test binary, run as
+	// the load generator), so that its clients' work does not delay the
+	// probes' client in this one: what is measured is the daemon.
+	calls, loadDone := startLoad(t, d.url("/RPC2"), programs)
 	// Let the load build up: wait for the first calls to complete.
 	// (Generous: with the whole suite running the machine can be
 	// loaded far beyond its CPUs.)
@@ -173,8 +148,8 @@ startsecs=0
 	}
 	elapsed := time.Since(start)
 	n := calls.Load()
-	if v := failed.Load(); v != nil {
-		t.Fatal(v)
+	if err := loadDone(); err != nil {
+		t.Fatal(err)
 	}
 	load, cpus := loadAverage(t), runtime.NumCPU()
 	t.Logf("%d getAllProcessInfo calls (%.0f/s) by 8 clients at %d programs; load average %.1f on %d CPUs",
@@ -187,25 +162,120 @@ startsecs=0
 	for _, p := range paths {
 		t.Logf("%-8s median %v, p90 %v, max %v", p, q(p, 0.5), q(p, 0.9), q(p, 1))
 	}
-	base := q("/ok.html", 0.9)
+	base, baseMax := q("/ok.html", 0.9), q("/ok.html", 1)
 	for _, p := range paths[:2] {
 		// A probe costs the loop a no-op or one pass over the programs:
 		// next to the HTTP round trip itself, nothing.
 		if got := q(p, 0.9); got > 2*base+20*time.Millisecond {
 			t.Errorf("%s p90 %v against /ok.html p90 %v: the probe waits on something", p, got, base)
 		}
-		// The goal is every probe within 100 ms. On a quiet 2-CPU machine
-		// the slowest probe still takes 120-170 ms (and a plain page as
-		// long): the HTTP path, not the probe, is the limit, so the bound
-		// is checked only when asked for (SUPERVISORD_PROBE_STRICT=1).
-		if got := q(p, 1); got > 100*time.Millisecond {
-			if os.Getenv("SUPERVISORD_PROBE_STRICT") == "1" && load < float64(cpus) {
-				t.Errorf("%s slowest %v, want under 100ms", p, got)
-			} else {
-				t.Logf("%s slowest %v, over the 100 ms goal (load %.1f, %d CPUs)", p, got, load, cpus)
-			}
+		// The goal: every probe within 100 ms. A machine loaded beyond
+		// its CPUs by others can delay any HTTP answer past that, so a
+		// probe may be slower only as far as a plain page was.
+		if got := q(p, 1); got > 100*time.Millisecond && got > baseMax+20*time.Millisecond {
+			t.Errorf("%s slowest %v, want under 100ms (slowest /ok.html %v; load %.1f on %d CPUs)", p, got, baseMax, load, cpus)
 		}
 	}
+}
+
+// loadEnv, when set to a URL, makes this test binary the load generator
+// of TestProbesUnderLoad: 8 clients calling getAllProcessInfo there back
+// to back, each call a line "ok" on stdout (or "error: …" and the end),
+// until stdin closes or two minutes pass.
+const loadEnv = "DEPLOY_TEST_LOAD_URL"
+
+// loadRows is how many rows each reply must hold (DEPLOY_TEST_LOAD_ROWS).
+const loadRowsEnv = "DEPLOY_TEST_LOAD_ROWS"
+
+func runLoad(url string) int {
+	rows, _ := strconv.Atoi(os.Getenv(loadRowsEnv))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 30 * time.Second}
+	stop := make(chan struct{})
+	go func() { io.Copy(io.Discard, os.Stdin); close(stop) }()
+	deadline := time.After(2 * time.Minute)
+	var mu sync.Mutex // one line at a time on stdout
+	say := func(s string) { mu.Lock(); fmt.Println(s); mu.Unlock() }
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-deadline:
+					return
+				default:
+				}
+				resp, err := client.Post(url, "text/xml", strings.NewReader(getAllProcessInfo))
+				if err != nil {
+					say("error: " + err.Error())
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || bytes.Count(b, []byte("<name>name</name>")) != rows {
+					say(fmt.Sprintf("error: getAllProcessInfo: %d, %d bytes", resp.StatusCode, len(b)))
+					return
+				}
+				say("ok")
+			}
+		}()
+	}
+	wg.Wait()
+	return 0
+}
+
+// startLoad runs the load generator against url and counts its calls;
+// done stops it and returns the first error it reported.
+func startLoad(t *testing.T, url string, rows int) (calls *atomic.Int64, done func() error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), loadEnv+"="+url, loadRowsEnv+"="+strconv.Itoa(rows))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	calls = new(atomic.Int64)
+	var failed atomic.Value
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := sc.Text(); line == "ok" {
+				calls.Add(1)
+			} else if failed.Load() == nil {
+				failed.Store(line)
+			}
+		}
+	}()
+	var once sync.Once
+	var result error
+	done = func() error {
+		once.Do(func() {
+			stdin.Close()
+			<-read
+			if err := cmd.Wait(); err != nil {
+				result = fmt.Errorf("load generator: %v", err)
+			}
+			if v := failed.Load(); v != nil {
+				result = fmt.Errorf("load generator: %v", v)
+			}
+		})
+		return result
+	}
+	t.Cleanup(func() { done() })
+	return calls, done
 }
 
 // loadAverage is the one-minute load average.
