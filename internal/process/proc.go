@@ -475,8 +475,8 @@ func (p *Proc) Info(now time.Time) Info {
 	if !p.HasExit {
 		info.ExitStatus = 0
 	}
-	info.StdoutLogfile = streamPath(c.Stdout)
-	info.StderrLogfile = streamPath(c.Stderr)
+	info.StdoutLogfile = StreamPath(c.Stdout)
+	info.StderrLogfile = StreamPath(c.Stderr)
 	info.Logfile = info.StdoutLogfile
 	p.lifecycleInfo(&info)
 	info.Description = Describe(info)
@@ -493,7 +493,9 @@ func unix(t time.Time) int64 {
 // streamPath is the path process info reports for a stream: the first file
 // target, else the first device (/dev/stdout, /dev/stderr, /dev/null), else
 // "" (NONE, syslog).
-func streamPath(s config.StreamLog) string {
+// StreamPath is the path a process row reports for a stream: its file,
+// else the device it is logged to, else "".
+func StreamPath(s config.StreamLog) string {
 	special := ""
 	for _, t := range s.Targets {
 		switch {

@@ -68,6 +68,20 @@ func (f *fakeBackend) Config() *config.Config { return f.cfg }
 func (f *fakeBackend) Groups() []GroupSnapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.cfg != nil { // rows report the log paths, as the daemon's do
+		for _, g := range f.cfg.Groups {
+			for _, pc := range g.Processes {
+				for gi := range f.groups {
+					for pi := range f.groups[gi].Processes {
+						if p := &f.groups[gi].Processes[pi]; f.groups[gi].Name == g.Name && p.Name == pc.Name {
+							p.StdoutLogfile = process.StreamPath(pc.Stdout)
+							p.StderrLogfile = process.StreamPath(pc.Stderr)
+						}
+					}
+				}
+			}
+		}
+	}
 	return f.groups
 }
 func (f *fakeBackend) StartProcess(_ context.Context, g, n string, wait bool) error {

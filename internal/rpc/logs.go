@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"supervisord/internal/config"
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
 	"supervisord/internal/pycompat"
@@ -81,35 +80,23 @@ func (a *API) LogPath(spec string, stderr bool) (string, error) {
 // MainLogPath is the daemon's log file, "" when there is none.
 func (a *API) MainLogPath() string { return a.b.MainLogfile() }
 
-// logFile finds the file target of a process stream from the
-// configuration, "" when the stream is not logged to a file.
-func (a *API) logFile(group string, p *process.Info, stderr bool) string {
-	if cfg := a.b.Config(); cfg != nil {
-		for _, g := range cfg.Groups {
-			if g.Name != group {
-				continue
-			}
-			for _, pc := range g.Processes {
-				if pc.Name != p.Name {
-					continue
-				}
-				s := pc.Stdout
-				if stderr {
-					s = pc.Stderr
-				}
-				for _, t := range s.Targets {
-					if t.Kind == config.LogFile {
-						return t.Path
-					}
-				}
-				return ""
-			}
-		}
-	}
+// logFile is the file a process stream is logged to, "" when it is not
+// logged to a file. It comes from the process's row, which reflects the
+// configuration the process runs with: the configuration last read by
+// reloadConfig may name other files (a new AUTO name) until update
+// applies it. A stream logged only to the daemon's stdout or stderr, or
+// to nowhere, has that device in its row (as the reference reports it)
+// and no file to read.
+func (a *API) logFile(_ string, p *process.Info, stderr bool) string {
+	path := p.StdoutLogfile
 	if stderr {
-		return p.StderrLogfile
+		path = p.StderrLogfile
 	}
-	return p.StdoutLogfile
+	switch path {
+	case "/dev/stdout", "/dev/stderr", "/dev/null":
+		return ""
+	}
+	return path
 }
 
 // processLogArgs decodes the name argument of the read and tail methods

@@ -31,7 +31,8 @@ func newMem(cfg *config.Config, mainLog string) *memBackend {
 	for _, g := range cfg.Groups {
 		gs := rpc.GroupSnapshot{Name: g.Name, Priority: g.Priority}
 		for _, p := range g.Processes {
-			gs.Processes = append(gs.Processes, process.Info{Name: p.Name, Group: g.Name, State: process.Stopped})
+			gs.Processes = append(gs.Processes, process.Info{Name: p.Name, Group: g.Name, State: process.Stopped,
+				StdoutLogfile: process.StreamPath(p.Stdout), StderrLogfile: process.StreamPath(p.Stderr)})
 		}
 		m.groups = append(m.groups, gs)
 	}

@@ -488,3 +488,25 @@ func TestWebPageOnARealDaemon(t *testing.T) {
 		t.Fatalf("process changed state after a refused POST: %s", out)
 	}
 }
+
+// TestTailAfterReread: reread (reloadConfig) reads the configuration
+// again but applies nothing, so a tail still reads the log the running
+// process writes; the new configuration's AUTO log names do not exist
+// until update applies them (the reference's behaviour).
+func TestTailAfterReread(t *testing.T) {
+	d := start(t, "[program:quick]\ncommand=sh -c 'echo hello from quick; echo oops >&2'\nautorestart=false\nstartsecs=0\n")
+	d.WaitState(t, "quick", "EXITED")
+	for _, cmd := range [][]string{{"tail", "quick"}, {"reread"}, {"tail", "quick"}, {"tail", "quick", "stderr"}} {
+		out, code := d.ctl(cmd...)
+		if cmd[0] == "reread" {
+			continue
+		}
+		want := "hello from quick"
+		if len(cmd) == 3 {
+			want = "oops"
+		}
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("ctl %v: exit %d\n%s", cmd, code, out)
+		}
+	}
+}
