@@ -3,8 +3,10 @@ package cgroup
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -216,6 +218,15 @@ func TestUsageReadsFollowTheGroup(t *testing.T) {
 	if u.CPUSeconds <= 0 {
 		t.Errorf("no CPU time in %+v", u)
 	}
+	// A group with processes in it stays, in every hierarchy.
+	if err := g.Remove(); err == nil {
+		t.Fatal("Remove of a group with processes in it succeeded")
+	}
+	for _, d := range append([]string{g.v2path}, slices.Collect(maps.Values(g.v1dirs))...) {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("after a refused Remove: %v", err)
+		}
+	}
 	syscall.Kill(pid, syscall.SIGKILL)
 	g.Kill()
 	for u = fresh(); u.Tasks != 0; u = fresh() {
@@ -238,6 +249,11 @@ func TestUsageReadsFollowTheGroup(t *testing.T) {
 	}
 	if held := heldUsageFiles.Load() - before; held != 0 {
 		t.Errorf("%d usage files still open after Remove", held)
+	}
+	for _, d := range append([]string{g.v2path}, slices.Collect(maps.Values(g.v1dirs))...) {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s still there after Remove: %v", d, err)
+		}
 	}
 }
 

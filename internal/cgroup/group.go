@@ -355,6 +355,11 @@ func (g *Group) Remove() error {
 	g.mu.Lock()
 	g.closeUsageFiles()
 	g.mu.Unlock()
+	if g.rmdirs() == nil {
+		return nil
+	}
+	// Something is left (a process, a child group): the library's
+	// removal says what, and retries.
 	var errs []error
 	if g.v1 != nil {
 		if err := g.v1.Delete(); err != nil && !errors.Is(err, cgroup1.ErrCgroupDeleted) {
@@ -363,6 +368,25 @@ func (g *Group) Remove() error {
 	}
 	if err := g.v2.Delete(); err != nil && !os.IsNotExist(err) {
 		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// rmdirs removes the group's directories with one rmdir each, the v1
+// controllers' first. The library's removal first walks every controller
+// for processes, which at shutdown cost several times the removal itself
+// (a thousand groups, each already empty); the kernel refuses the rmdir
+// of a group that is not empty anyway. A directory already gone counts as
+// removed.
+func (g *Group) rmdirs() error {
+	var errs []error
+	for _, d := range g.v1dirs {
+		if err := unix.Rmdir(d); err != nil && err != unix.ENOENT {
+			errs = append(errs, fmt.Errorf("cgroup: rmdir %s: %w", d, err))
+		}
+	}
+	if err := unix.Rmdir(g.v2path); err != nil && err != unix.ENOENT {
+		errs = append(errs, fmt.Errorf("cgroup: rmdir %s: %w", g.v2path, err))
 	}
 	return errors.Join(errs...)
 }
