@@ -291,10 +291,11 @@ func (b *bench) scale(ctx context.Context) ([]scaleRow, error) {
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	for _, n := range b.opts.scale {
-		// Two descriptors per child (stdin and stdout pipes) plus the
+		// Three descriptors per child (stdin and stdout pipes, and with
+		// cgroups on a hybrid host its group's OOM eventfd) plus the
 		// daemon's own.
-		if need := uint64(2*n + 256); need > lim.Max {
-			m := int((lim.Max - 256) / 2)
+		if need := uint64(3*n + 256); need > lim.Max {
+			m := int((lim.Max - 256) / 3)
 			b.logf("scale: %d programs need %d descriptors, the hard limit is %d: running %d", n, need, lim.Max, m)
 			n = m
 		}
@@ -313,7 +314,7 @@ redirect_stderr=true
 stdout_logfile=NONE
 `, n)
 		t0 := time.Now()
-		d, err := b.newDaemonFds(s, n, prog, 2*n+256)
+		d, err := b.newDaemonFds(s, n, prog, 3*n+256)
 		if err != nil {
 			return rows, err
 		}

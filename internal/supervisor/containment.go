@@ -312,6 +312,10 @@ func (l *loop) cgroupEvent(ev cgroup.Event) {
 	if p == nil {
 		return
 	}
+	// The event is about p alone: step p, not every process (a start
+	// of thousands of programs brings as many populated events, and a
+	// pass over every process for each was quadratic).
+	l.touch(p)
 	switch ev.Kind {
 	case cgroup.OOM:
 		l.checkOOM(p)

@@ -301,8 +301,7 @@ func (l *loop) run(ctx context.Context, sigs, chld <-chan os.Signal) Result {
 			l.touchAll()
 		case ev := <-l.cgroupEvents():
 			l.now = l.s.opts.Clock.Now()
-			l.cgroupEvent(ev)
-			l.touchAll()
+			l.cgroupEvent(ev) // touches the process it is about
 		case <-ctxDone:
 			ctxDone = nil
 			l.requestShutdown(process.SupervisorShutdown)
