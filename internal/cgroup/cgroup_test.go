@@ -278,3 +278,57 @@ func BenchmarkReadUsage(b *testing.B) {
 		g.mu.Unlock()
 	}
 }
+
+// TestUsageFilesLeaveTheTable: with the descriptor table more than half
+// full, a reading holds no file open (it reads and closes), so usage
+// readings can never take the descriptors spawns need.
+func TestUsageFilesLeaveTheTable(t *testing.T) {
+	parent := testParent(t)
+	m := openOrSkip(t, Options{Parent: parent, Name: "d1"})
+	g, err := m.Group(GroupName("web", "web"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Remove() })
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	if rl.Cur > 4096 { // a table of a size the test can fill quickly
+		saved := rl
+		rl.Cur = 4096
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &saved) })
+	}
+	// Fill the table to past its half with descriptors of our own.
+	var fill []*os.File
+	t.Cleanup(func() {
+		for _, f := range fill {
+			f.Close()
+		}
+	})
+	for uint64(len(fill)) < rl.Cur/2+8 {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatalf("filling the table: %v (limit %d)", err, rl.Cur)
+		}
+		fill = append(fill, f)
+	}
+	before := heldUsageFiles.Load()
+	g.mu.Lock()
+	u := g.readUsage()
+	g.mu.Unlock()
+	if held := heldUsageFiles.Load() - before; held != 0 {
+		t.Errorf("a reading with the table half full holds %d files", held)
+	}
+	if u.Tasks != 0 {
+		t.Errorf("usage of an empty group: %+v", u)
+	}
+	for _, f := range g.usage.held {
+		if f != nil {
+			t.Errorf("file held: %s", f.Name())
+		}
+	}
+}

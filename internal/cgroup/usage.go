@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -107,16 +108,25 @@ type usageState struct {
 // file, where opening and closing a cgroup file costs many times the read
 // itself (about 40 µs against 2–3 µs on a virtual machine), and a reply
 // about a thousand processes reads four thousand of them. The files held
-// open are bounded by a quarter of the descriptor limit, so that they can
-// never starve the children's pipes; beyond it a file is opened per read.
+// open must never starve the children's pipes, so a file is held only
+// while the held ones stay under a quarter of the descriptor limit and
+// the descriptor it got lies in the lower half of the table (descriptors
+// are handed out lowest first, so a high one means the table is filling
+// up); otherwise it is opened per read.
 var heldUsageFiles atomic.Int64
 
-func takeUsageFile() bool {
+// usageFileLimit is the soft descriptor limit, or 0 when unknown.
+func usageFileLimit() uint64 {
 	var rl unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) != nil {
-		return false
+		return 0
 	}
-	if heldUsageFiles.Add(1) > int64(rl.Cur/4) {
+	return rl.Cur
+}
+
+func takeUsageFile() bool {
+	limit := usageFileLimit()
+	if heldUsageFiles.Add(1) > int64(limit/4) {
 		heldUsageFiles.Add(-1)
 		return false
 	}
@@ -140,6 +150,13 @@ func (g *Group) read(slot int) ([]byte, error) {
 		fd := -1
 		if rc, err := f.SyscallConn(); err == nil {
 			rc.Control(func(u uintptr) { fd = int(u) })
+		}
+		if fd < 0 || uint64(fd) >= usageFileLimit()/2 {
+			// The table is filling up: read this once and let it go.
+			heldUsageFiles.Add(-1)
+			b, err := io.ReadAll(f)
+			f.Close()
+			return b, err
 		}
 		us.held[slot], us.fds[slot] = f, fd
 	}
