@@ -219,7 +219,9 @@ func findingOf(e *config.Error) checkFinding {
 	return checkFinding{File: e.Pos.File, Line: e.Pos.Line, Section: e.Section, Key: e.Key, Message: e.Msg, Text: e.Error()}
 }
 
-var findingRE = regexp.MustCompile(`^(.+?):(\d+): (?:\[([^\]]+)\] )?(.*)$`)
+// A line number is written as the loader writes it: positive, with no
+// leading zero.
+var findingRE = regexp.MustCompile(`^(.+?):([1-9]\d*): (?:\[([^\]]+)\] )?(.*)$`)
 
 // parseFinding splits a warning the loader formatted ("file:line:
 // [section] key: message") back into fields.
