@@ -4,21 +4,15 @@ import (
 	"flag"
 	"os"
 	"testing"
-
-	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// The test binary doubles as supervisorctl: as a testscript command, and
-// when re-executed with CTL_TEST_MAIN=1 by the differential and pty tests.
+// The test binary doubles as supervisorctl when re-executed with
+// CTL_TEST_MAIN=1 by the pty tests, which need a terminal of its own.
 func TestMain(m *testing.M) {
 	if os.Getenv("CTL_TEST_MAIN") == "1" {
 		os.Exit(Main("supervisorctl", os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	testscript.Main(stopShared{m}, map[string]func(){
-		"supervisorctl": func() {
-			os.Exit(Main("supervisorctl", os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-		},
-	})
+	os.Exit(stopShared{m}.Run())
 }
 
 // stopShared runs the tests and then stops the daemons they shared.

@@ -1,11 +1,10 @@
 package ctl
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -27,13 +26,40 @@ var scriptDaemons sync.Map // *testscript.TestScript → *daemon
 //
 // Extra script commands:
 //
-//	ctl code args...    run supervisorctl, expecting exit status code
+//	ctl [<file] code args...
+//	                    run supervisorctl, with file as its input,
+//	                    expecting exit status code
 //	startd [file]       borrow a daemon on the base config, or on file;
 //	                    $WORK/supervisord.conf links to its config, which
 //	                    is also $CONF; $SOCK and $PORT are its socket and
 //	                    TCP port
 //	appendconf file     append file to the daemon's config
 //	waitstate name ST   wait until process name is in state ST
+//
+// scriptEnv is the surroundings of a command the script runs: its
+// environment and current directory.
+func scriptEnv(ts *testscript.TestScript) Env {
+	return Env{
+		Getenv: ts.Getenv,
+		Environ: func() []string {
+			var env []string
+			keys := append(ts.Value(envKeys{}).([]string), "SOCK", "CONF", "PORT")
+			for _, k := range keys {
+				if v := ts.Getenv(k); v != "" {
+					env = append(env, k+"="+v)
+				}
+			}
+			return env
+		},
+		Cwd:         ts.MkAbs("."),
+		SearchPaths: DefaultSearchPaths("supervisorctl"),
+	}
+}
+
+// envKeys is the key of a script's value holding the names of the
+// variables its environment starts with.
+type envKeys struct{}
+
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	requireDaemon(t)
@@ -41,23 +67,28 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join("..", "..", "testdata", "ctl", "scripts"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
+			var keys []string
+			for _, kv := range env.Vars {
+				k, _, _ := strings.Cut(kv, "=")
+				keys = append(keys, k)
+			}
+			env.Values[envKeys{}] = keys
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"ctl": func(ts *testscript.TestScript, neg bool, args []string) {
+				stdin := ""
+				if len(args) > 0 && strings.HasPrefix(args[0], "<") {
+					stdin = ts.ReadFile(args[0][1:])
+					args = args[1:]
+				}
 				if len(args) < 1 {
-					ts.Fatalf("usage: ctl exitcode [args...]")
+					ts.Fatalf("usage: ctl [<file] exitcode [args...]")
 				}
 				want, err := strconv.Atoi(args[0])
 				ts.Check(err)
-				got := 0
-				if err := ts.Exec("supervisorctl", args[1:]...); err != nil {
-					var ee *exec.ExitError
-					if !errors.As(err, &ee) {
-						ts.Fatalf("supervisorctl: %v", err)
-					}
-					got = ee.ExitCode()
-				}
+				// In this process: see runOurs.
+				got := Run("supervisorctl", args[1:], strings.NewReader(stdin), ts.Stdout(), ts.Stderr(), scriptEnv(ts))
 				if got != want {
 					ts.Fatalf("supervisorctl exited with %d, want %d", got, want)
 				}
