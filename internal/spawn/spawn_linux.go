@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -40,6 +41,11 @@ type Spec struct {
 	// RedirectStderr sends the child's stderr into its stdout pipe; no
 	// stderr pipe is made.
 	RedirectStderr bool
+	// DiscardStdout and DiscardStderr give the child /dev/null instead of
+	// a pipe for a stream nobody reads, as systemd's StandardOutput=null
+	// does: the child's writes cost nothing and the daemon holds no
+	// descriptor for them. With RedirectStderr, DiscardStdout covers both.
+	DiscardStdout, DiscardStderr bool
 	// Fd0, when set, becomes the child's stdin instead of a pipe (the
 	// shared socket of an fcgi-program); Stdin is then ignored. Start puts
 	// it in blocking mode (via Fd), as a child accepting on it expects.
@@ -55,8 +61,8 @@ type Spec struct {
 type Child struct {
 	Pid    int
 	Stdin  *os.File // write end of the stdin pipe; nil unless Spec.Stdin
-	Stdout *os.File // read end of the stdout pipe
-	Stderr *os.File // read end of the stderr pipe; nil with RedirectStderr
+	Stdout *os.File // read end of the stdout pipe; nil with DiscardStdout
+	Stderr *os.File // read end of the stderr pipe; nil with RedirectStderr or DiscardStderr
 }
 
 // Start starts a child as described by spec and returns it at once. Its
@@ -92,7 +98,7 @@ func Start(spec Spec) (*Child, error) {
 	}
 	attr := &syscall.ProcAttr{
 		Env:   spec.Env,
-		Files: p.childFiles(),
+		Files: p.childFiles(spec),
 		Sys:   &syscall.SysProcAttr{Setpgid: spec.Setpgid},
 	}
 	spec.Contain.apply(attr.Sys)
@@ -284,10 +290,17 @@ type pipes struct {
 	stderrR, stderrW int
 	fd0              int // the child's fd 0 when not a pipe (socket or /dev/null)
 	closeFd0         bool
+	null             int // the shared /dev/null for discarded streams, or -1
 }
 
+// devNull is a descriptor of /dev/null for writing, opened once and shared
+// by every child whose output is discarded.
+var devNull = sync.OnceValues(func() (int, error) {
+	return syscall.Open(os.DevNull, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
+})
+
 func (p *pipes) open(spec Spec) (err error) {
-	*p = pipes{-1, -1, -1, -1, -1, -1, -1, false}
+	*p = pipes{-1, -1, -1, -1, -1, -1, -1, false, -1}
 	defer func() {
 		if err != nil {
 			p.closeChildEnds()
@@ -308,10 +321,18 @@ func (p *pipes) open(spec Spec) (err error) {
 		}
 		p.fd0, p.closeFd0 = fd, true
 	}
-	if p.stdoutR, p.stdoutW, err = pipe(); err != nil {
-		return err
+	if spec.DiscardStdout || (spec.DiscardStderr && !spec.RedirectStderr) {
+		if p.null, err = devNull(); err != nil {
+			p.null = -1
+			return &SetupError{Op: OpPipe, Err: err}
+		}
 	}
-	if !spec.RedirectStderr {
+	if !spec.DiscardStdout {
+		if p.stdoutR, p.stdoutW, err = pipe(); err != nil {
+			return err
+		}
+	}
+	if !spec.RedirectStderr && !spec.DiscardStderr {
 		if p.stderrR, p.stderrW, err = pipe(); err != nil {
 			return err
 		}
@@ -336,16 +357,24 @@ func pipe() (r, w int, err error) {
 	return fds[0], fds[1], nil
 }
 
-func (p *pipes) childFiles() []uintptr {
+func (p *pipes) childFiles(spec Spec) []uintptr {
 	in := p.fd0
 	if p.stdinR >= 0 {
 		in = p.stdinR
 	}
-	errFd := p.stderrW
-	if errFd < 0 {
-		errFd = p.stdoutW
+	out := p.stdoutW
+	if out < 0 {
+		out = p.null
 	}
-	return []uintptr{uintptr(in), uintptr(p.stdoutW), uintptr(errFd)}
+	errFd := p.stderrW
+	switch {
+	case errFd >= 0:
+	case spec.RedirectStderr:
+		errFd = out
+	default:
+		errFd = p.null
+	}
+	return []uintptr{uintptr(in), uintptr(out), uintptr(errFd)}
 }
 
 func (p *pipes) closeChildEnds() {
@@ -375,7 +404,9 @@ func (p *pipes) child(pid int) *Child {
 	if p.stdinW >= 0 {
 		c.Stdin = os.NewFile(uintptr(p.stdinW), fmt.Sprintf("pid %d stdin", pid))
 	}
-	c.Stdout = os.NewFile(uintptr(p.stdoutR), fmt.Sprintf("pid %d stdout", pid))
+	if p.stdoutR >= 0 {
+		c.Stdout = os.NewFile(uintptr(p.stdoutR), fmt.Sprintf("pid %d stdout", pid))
+	}
 	if p.stderrR >= 0 {
 		c.Stderr = os.NewFile(uintptr(p.stderrR), fmt.Sprintf("pid %d stderr", pid))
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -220,6 +221,53 @@ func TestRedirectStderr(t *testing.T) {
 		t.Errorf("stdout %q", got)
 	}
 	p.exitCode()
+}
+
+// TestDiscardedStreams: a discarded stream is the shared /dev/null in the
+// child, and the daemon gets no pipe for it.
+func TestDiscardedStreams(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                             string
+		discardOut, discardErr, redirect bool
+		wantOut, wantErr                 string // "pipe" or /dev/null
+		wantStdoutFile, wantStderrFile   bool
+	}{
+		{"stdout", true, false, false, os.DevNull, "pipe", false, true},
+		{"stderr", false, true, false, "pipe", os.DevNull, true, false},
+		{"both", true, true, false, os.DevNull, os.DevNull, false, false},
+		{"redirected", true, false, true, os.DevNull, os.DevNull, false, false},
+		{"redirected, stdout read", false, true, true, "pipe", "pipe", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := helperSpec(t, "block")
+			spec.Stdin = true
+			spec.DiscardStdout, spec.DiscardStderr, spec.RedirectStderr = tc.discardOut, tc.discardErr, tc.redirect
+			p := start(t, spec)
+			if (p.Stdout != nil) != tc.wantStdoutFile || (p.Stderr != nil) != tc.wantStderrFile {
+				t.Errorf("parent ends: stdout %v stderr %v", p.Stdout != nil, p.Stderr != nil)
+			}
+			for fd, want := range []string{"", tc.wantOut, tc.wantErr} {
+				if fd == 0 {
+					continue
+				}
+				got, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", p.Pid, fd))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasPrefix(got, "pipe:") {
+					got = "pipe"
+				}
+				if got != want {
+					t.Errorf("fd %d is %s, want %s", fd, got, want)
+				}
+			}
+			p.Stdin.Close()
+			if code := p.exitCode(); code != 0 {
+				t.Errorf("exit %d", code)
+			}
+		})
+	}
 }
 
 func TestStdinPipe(t *testing.T) {

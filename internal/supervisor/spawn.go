@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strconv"
@@ -66,6 +67,11 @@ func (l *loop) spawnCommand(p *proc) (int, error) {
 		Setpgid:        true,
 		Stdin:          true,
 		RedirectStderr: c.RedirectStderr,
+		// A stream nothing reads goes to /dev/null: no pipe, no
+		// descriptor held, no reads. The reference reads and drops it;
+		// nothing the program or a client sees differs.
+		DiscardStdout: p.g.cfg.Kind != config.KindEventListener && l.unread(c.Stdout),
+		DiscardStderr: l.unread(c.Stderr),
 	}
 	if c.Umask != nil {
 		spec.Umask = int(*c.Umask)
@@ -106,6 +112,14 @@ func (l *loop) spawnCommand(p *proc) (int, error) {
 	return child.Pid, nil
 }
 
+// unread reports whether nothing reads a stream: no log file, console or
+// syslog, no capture mode, no events, and no echo into the main log
+// (which the reference makes at loglevel debug and below).
+func (l *loop) unread(s config.StreamLog) bool {
+	return len(s.Targets) == 0 && !s.Auto && !s.Syslog && s.CaptureMaxBytes == 0 && !s.EventsEnabled &&
+		!l.log.Enabled(context.Background(), logfile.LevelDebug)
+}
+
 // spawnFailure emulates the reference's child that failed before exec: a
 // real child (this binary) writes msg to the program's stderr and exits
 // 127, so the exit, the log line and the state changes are the
@@ -123,6 +137,8 @@ func (l *loop) spawnFailure(p *proc, spec spawn.Spec, msg string) (int, error) {
 		Setpgid:        true,
 		Stdin:          true,
 		RedirectStderr: spec.RedirectStderr,
+		DiscardStdout:  spec.DiscardStdout,
+		DiscardStderr:  spec.DiscardStderr,
 	}
 	child, err := spawn.Start(stand)
 	if err != nil {

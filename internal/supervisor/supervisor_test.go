@@ -16,6 +16,7 @@ import (
 
 	"supervisord/internal/config"
 	"supervisord/internal/faults"
+	"supervisord/internal/logfile"
 	"supervisord/internal/process"
 )
 
@@ -396,5 +397,59 @@ func TestEnvironment(t *testing.T) {
 	h.log.waitFor(t, "success: envy", 1, 5*time.Second)
 	for _, want := range []string{"SUPERVISOR_ENABLED=1", "SUPERVISOR_PROCESS_NAME=envy", "SUPERVISOR_GROUP_NAME=envy", "FOO=bar"} {
 		waitFile(t, out, want)
+	}
+}
+
+// levelGate passes on only records at min and above, as a main log at
+// that level does.
+type levelGate struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (g levelGate) Enabled(_ context.Context, l slog.Level) bool { return l >= g.min }
+
+// TestUnreadStreamsGoToDevNull: a stream nothing reads is /dev/null in the
+// child; one read by a log, events or the main log's echo is a pipe. Not
+// parallel: the supervisors of one test process reap each other's children.
+func TestUnreadStreamsGoToDevNull(t *testing.T) {
+	fdTarget := func(t *testing.T, pid, fd int) string {
+		got, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(got, "pipe:") {
+			return "pipe"
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		name       string
+		level      slog.Level
+		mod        func(p *config.Process)
+		out, errFd string
+	}{
+		{"no logs", logfile.LevelInfo, func(p *config.Process) { p.Stdout, p.Stderr = config.StreamLog{}, config.StreamLog{} }, os.DevNull, os.DevNull},
+		{"stdout logged", logfile.LevelInfo, func(p *config.Process) { p.Stderr = config.StreamLog{} }, "pipe", os.DevNull},
+		{"redirected", logfile.LevelInfo, func(p *config.Process) { p.Stdout, p.RedirectStderr = config.StreamLog{}, true }, os.DevNull, os.DevNull},
+		{"events", logfile.LevelInfo, func(p *config.Process) {
+			p.Stdout, p.Stderr = config.StreamLog{EventsEnabled: true}, config.StreamLog{CaptureMaxBytes: 100}
+		}, "pipe", "pipe"},
+		{"debug echo", logfile.LevelDebug, func(p *config.Process) { p.Stdout, p.Stderr = config.StreamLog{}, config.StreamLog{} }, "pipe", "pipe"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+					g := prog("quiet", "exec sleep 30")
+			h := startIn(t, func(string) { tc.mod(g.Processes[0]) }, func(o *Options) {
+				o.Logger = slog.New(levelGate{o.Logger.Handler(), tc.level})
+			}, g)
+			h.log.waitFor(t, "success: quiet", 1, 5*time.Second)
+			pid := h.info("quiet").Pid
+			if got := fdTarget(t, pid, 1); got != tc.out {
+				t.Errorf("stdout is %s, want %s", got, tc.out)
+			}
+			if got := fdTarget(t, pid, 2); got != tc.errFd {
+				t.Errorf("stderr is %s, want %s", got, tc.errFd)
+			}
+		})
 	}
 }
