@@ -30,6 +30,9 @@ type bench struct {
 	daemons []*harness.Daemon // every daemon started, for cleanup
 	dirs    []string
 	scaled  []scaleRow
+	// stopLimit is, per side, the forkexec run's seconds to SIGTERM and
+	// reap its children, measured before that side's big daemon started.
+	stopLimit [2]float64
 }
 
 // side is one of the two daemons being compared.
@@ -57,11 +60,11 @@ func (b *bench) run(ctx context.Context) error {
 		var secs, limit [2]float64
 		for i, s := range b.sides() {
 			var err error
-			if o.only["start"] {
-				if limit[i], err = b.forkExecLimit(ctx, o.programs, 3); err != nil {
+			if o.only["start"] || o.only["stop"] {
+				if limit[i], b.stopLimit[i], err = b.forkExecLimit(ctx, o.programs, 3); err != nil {
 					return err
 				}
-				b.logf("fork/exec limit for %d children: %.2fs", o.programs, limit[i])
+				b.logf("fork/exec limit for %d children: %.2fs to start, %.2fs to SIGTERM and reap", o.programs, limit[i], b.stopLimit[i])
 			}
 			d, took, err := b.startMany(ctx, s, o.programs)
 			if err != nil {
@@ -164,14 +167,14 @@ func (b *bench) newDaemon(s side, n int, program string) (*harness.Daemon, error
 }
 
 // newDaemonFds is newDaemon with minfds given.
-func (b *bench) newDaemonFds(s side, n int, program string, minfds int) (*harness.Daemon, error) {
+func (b *bench) newDaemonFds(s side, n int, program string, minfds int, extra ...string) (*harness.Daemon, error) {
 	dir, err := harness.ShortTempDir("sdb")
 	if err != nil {
 		return nil, err
 	}
 	b.dirs = append(b.dirs, dir)
 	p := harness.PathsIn(dir)
-	conf := p.Header(fmt.Sprintf("minfds=%d", minfds), fmt.Sprintf("minprocs=%d", n+256)) + program
+	conf := p.Header(append([]string{fmt.Sprintf("minfds=%d", minfds), fmt.Sprintf("minprocs=%d", n+256)}, extra...)...) + program
 	d, err := harness.Start(s.bin, p, conf)
 	if err != nil {
 		return nil, err

@@ -33,18 +33,20 @@ type options struct {
 	clients      []int
 	keep         bool
 
-	forkexec  string // the fork/exec limit command
-	calls     int
-	busy      time.Duration
-	scale     []int
-	scaleIdle time.Duration
+	forkexec string // the fork/exec limit command
+	calls    int
+	busy     time.Duration
+	scale    []int
+	// scaleCgroups are the cgroups= settings the scale run is made with.
+	scaleCgroups []string
+	scaleIdle    time.Duration
 }
 
 const allBenchmarks = "start,restart,rss,cpu,rpc,call,stop,busy,events,scale,cgroups"
 
 func main() {
 	var o options
-	var only, idleProgs, clients, scale string
+	var only, idleProgs, clients, scale, scaleCgroups string
 	flag.StringVar(&o.ref, "ref", "/usr/bin/supervisord", "reference daemon")
 	flag.StringVar(&o.ours, "ours", "", "daemon under test (required)")
 	flag.StringVar(&only, "only", allBenchmarks, "comma-separated subset of "+allBenchmarks)
@@ -59,6 +61,7 @@ func main() {
 	flag.IntVar(&o.calls, "calls", 2000, "sequential getProcessInfo calls for the per-call CPU")
 	flag.DurationVar(&o.busy, "busy", 4*time.Second, "duration of the busy getAllProcessInfo client (RSS)")
 	flag.StringVar(&scale, "scale", "100,1000,10000", "program counts for the scale run (ours alone)")
+	flag.StringVar(&scaleCgroups, "scale-cgroups", "off,auto", "cgroups= settings for the scale run, each a run of its own")
 	flag.DurationVar(&o.scaleIdle, "scale-idle", 5*time.Second, "idle CPU window of the scale run")
 	flag.Parse()
 	if o.ours == "" {
@@ -85,6 +88,11 @@ func main() {
 	if o.clients, err = intList(clients); err != nil {
 		fmt.Fprintln(os.Stderr, "driver: -clients:", err)
 		os.Exit(2)
+	}
+	for _, m := range strings.Split(scaleCgroups, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			o.scaleCgroups = append(o.scaleCgroups, m)
+		}
 	}
 	if o.scale, err = intList(scale); err != nil {
 		fmt.Fprintln(os.Stderr, "driver: -scale:", err)

@@ -4,8 +4,9 @@
 // measured against: it does what the daemon must do for each program and
 // nothing else — three pipes (stdin, stdout, stderr), a fork and exec of
 // the command in a new process group — one program after another, and
-// prints the seconds from the first fork to the last exec. Then it kills
-// and reaps every child it started. The parent's ends of the pipes are
+// prints the seconds from the first fork to the last exec. Then it sends
+// SIGTERM to every child and prints, second, the seconds until it has
+// reaped them all: the limit of a daemon's stop. The parent's ends of the pipes are
 // closed at once (making them is part of the cost, holding them is not),
 // so that 10,000 children fit in the descriptor limit.
 //
@@ -68,5 +69,22 @@ func main() {
 			syscall.Close(p[1])
 		}
 	}
-	fmt.Printf("%.4f\n", time.Since(t0).Seconds())
+	start := time.Since(t0).Seconds()
+	// The stop limit: SIGTERM to every child's process group, as the
+	// daemon sends it, then reap each one.
+	t1 := time.Now()
+	for _, pid := range pids {
+		syscall.Kill(-pid, syscall.SIGTERM)
+	}
+	for _, pid := range pids {
+		var ws syscall.WaitStatus
+		for {
+			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+				break
+			}
+		}
+	}
+	stop := time.Since(t1).Seconds()
+	pids = pids[:0]
+	fmt.Printf("%.4f %.4f\n", start, stop)
 }

@@ -8,7 +8,8 @@
 //
 // Being told of SIGCHLD: the supervisor's Run owns a buffered channel and
 // registers it with Notify before the loop starts; the loop reaps on every
-// wake-up of that channel (and once per step besides):
+// wake-up of that channel and at no other time, since wait4(-1) costs in
+// proportion to the number of children:
 //
 //	chld := make(chan os.Signal, 1)
 //	reaper.Notify(chld)

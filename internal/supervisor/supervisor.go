@@ -71,6 +71,7 @@ type Supervisor struct {
 	cmds  chan func(*loop)
 	snap  atomic.Pointer[snapshot]
 	dirty atomic.Bool
+	reaps atomic.Uint64 // wait4 passes over the children so far
 	state atomic.Int32 // process.SupervisorState
 	done  chan struct{}
 

@@ -453,3 +453,31 @@ func TestUnreadStreamsGoToDevNull(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlySIGCHLDReaps: a pass of wait4 over the children costs in
+// proportion to their number, so inputs other than SIGCHLD make none.
+// The kill at the end shows the count does move when a child exits.
+func TestOnlySIGCHLDReaps(t *testing.T) {
+	h := start(t, prog("sleeper", "exec sleep 30"))
+	h.log.waitFor(t, "success: sleeper", 1, 5*time.Second)
+	before := h.sup.reaps.Load()
+	ctx := context.Background()
+	for range 50 {
+		h.sup.dirty.Store(true)
+		h.sup.Rows()
+		h.sup.Healthz(ctx)
+		if err := h.sup.do(ctx, func(*loop) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.sup.reaps.Load(); got != before {
+		t.Errorf("150 commands made %d passes of wait4", got-before)
+	}
+	if err := syscall.Kill(h.info("sleeper").Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	h.log.waitFor(t, "exited: sleeper", 1, 5*time.Second)
+	if h.sup.reaps.Load() == before {
+		t.Error("the exit was collected without a pass of wait4")
+	}
+}
