@@ -92,8 +92,24 @@ func Start(spec Spec) (*Child, error) {
 		}
 	}
 
+	if cred == nil && spec.Dir == "" && spec.Umask < 0 {
+		if sp := theSpawner(); sp != nil {
+			return sp.start(path, spec)
+		}
+	}
+	return startHere(path, spec, cred)
+}
+
+// startHere forks from the calling goroutine's side of the daemon: from a
+// thread of the daemon's own descriptor table, or from a thread made for
+// the fork when the child needs another user, directory or umask.
+func startHere(path string, spec Spec, cred *syscall.Credential) (*Child, error) {
 	var p pipes
-	if err := p.open(spec); err != nil {
+	fd0 := -1
+	if spec.Fd0 != nil {
+		fd0 = int(spec.Fd0.Fd())
+	}
+	if err := p.open(spec, fd0, devNull); err != nil {
 		return nil, err
 	}
 	attr := &syscall.ProcAttr{
@@ -293,13 +309,16 @@ type pipes struct {
 	null             int // the shared /dev/null for discarded streams, or -1
 }
 
-// devNull is a descriptor of /dev/null for writing, opened once and shared
-// by every child whose output is discarded.
+// devNull is a descriptor of /dev/null for writing in the daemon's table,
+// opened once and shared by every child whose output is discarded.
 var devNull = sync.OnceValues(func() (int, error) {
 	return syscall.Open(os.DevNull, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
 })
 
-func (p *pipes) open(spec Spec) (err error) {
+// open makes the child's pipes in the calling thread's descriptor table.
+// fd0, when not -1, is the child's stdin (spec.Fd0 in this table); null
+// gives the shared /dev/null of this table.
+func (p *pipes) open(spec Spec, fd0 int, null func() (int, error)) (err error) {
 	*p = pipes{-1, -1, -1, -1, -1, -1, -1, false, -1}
 	defer func() {
 		if err != nil {
@@ -308,8 +327,8 @@ func (p *pipes) open(spec Spec) (err error) {
 		}
 	}()
 	switch {
-	case spec.Fd0 != nil:
-		p.fd0 = int(spec.Fd0.Fd())
+	case fd0 >= 0:
+		p.fd0 = fd0
 	case spec.Stdin:
 		if p.stdinR, p.stdinW, err = pipe(); err != nil {
 			return err
@@ -322,7 +341,7 @@ func (p *pipes) open(spec Spec) (err error) {
 		p.fd0, p.closeFd0 = fd, true
 	}
 	if spec.DiscardStdout || (spec.DiscardStderr && !spec.RedirectStderr) {
-		if p.null, err = devNull(); err != nil {
+		if p.null, err = null(); err != nil {
 			p.null = -1
 			return &SetupError{Op: OpPipe, Err: err}
 		}

@@ -47,7 +47,19 @@ type proc struct {
 
 func start(t *testing.T, spec Spec) *proc {
 	t.Helper()
-	c, err := Start(spec)
+	return startWith(t, spec, Start)
+}
+
+// startDirect starts a child forked from the daemon's own table, as Start
+// does where it has no spawner.
+func startDirect(t *testing.T, spec Spec) *proc {
+	t.Helper()
+	return startWith(t, spec, func(spec Spec) (*Child, error) { return startHere(spec.Path, spec, spec.Cred) })
+}
+
+func startWith(t *testing.T, spec Spec, startFn func(Spec) (*Child, error)) *proc {
+	t.Helper()
+	c, err := startFn(spec)
 	if err != nil {
 		t.Fatalf("Start(%q): %v", spec.Argv, err)
 	}
@@ -330,6 +342,11 @@ func waitReady(t *testing.T, p *proc) {
 // checkOnlyStdio starts a blocking helper and checks it has fds 0-2 only.
 func checkOnlyStdio(t *testing.T, spec Spec) {
 	t.Helper()
+	checkOnlyStdioWith(t, spec, start)
+}
+
+func checkOnlyStdioWith(t *testing.T, spec Spec, start func(*testing.T, Spec) *proc) {
+	t.Helper()
 	spec.Stdin = true
 	// The Go runtime in the child keeps cgroup files open for its own
 	// use unless told not to look at cgroups.
@@ -361,15 +378,22 @@ func TestNoDescriptorLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Close(fd)
-	spec := helperSpec(t, "ready-block")
-	spec.Stdin = true
-	p := start(t, spec)
-	waitReady(t, p)
-	leaked := openFds(t, p.Pid)[fd]
-	p.Stdin.Close()
-	p.exitCode()
-	if leaked == "" {
-		t.Fatalf("descriptor %d without close-on-exec did not reach the child", fd)
+	leaks := func(start func(*testing.T, Spec) *proc) bool {
+		spec := helperSpec(t, "ready-block")
+		spec.Stdin = true
+		p := start(t, spec)
+		waitReady(t, p)
+		leaked := openFds(t, p.Pid)[fd]
+		p.Stdin.Close()
+		p.exitCode()
+		return leaked != ""
+	}
+	// The spawner's table never had it.
+	if leaks(start) {
+		t.Errorf("descriptor %d without close-on-exec reached a child of the spawner", fd)
+	}
+	if !leaks(startDirect) {
+		t.Fatalf("descriptor %d without close-on-exec did not reach a child forked from the daemon's table", fd)
 	}
 	if err := CloseOnExecInherited(); err != nil {
 		t.Fatal(err)
@@ -388,6 +412,9 @@ func TestNoDescriptorLeaks(t *testing.T) {
 	defer ln.Close()
 
 	t.Run("plain", func(t *testing.T) { checkOnlyStdio(t, helperSpec(t, "ready-block")) })
+	t.Run("plain, from the daemon's table", func(t *testing.T) {
+		checkOnlyStdioWith(t, helperSpec(t, "ready-block"), startDirect)
+	})
 	t.Run("dir and umask", func(t *testing.T) {
 		spec := helperSpec(t, "ready-block")
 		spec.Dir = "/"

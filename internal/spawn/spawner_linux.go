@@ -1,0 +1,312 @@
+package spawn
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+)
+
+// A fork copies the forking thread's descriptor table, and the exec that
+// follows closes every close-on-exec entry of the copy: both cost in
+// proportion to the descriptors the daemon holds, which grow with its
+// programs (a stdin pipe each, stdout and stderr pipes, an OOM eventfd;
+// about 20,000 at 10,000 programs), and they are paid for every child.
+// So children are forked from the spawner: one OS thread, locked for the
+// daemon's life, with a descriptor table of its own (unshare(CLONE_FILES))
+// that holds only the standard streams, the runtime's poller and a socket
+// to the daemon. It makes each child's pipes in its own table, forks, and
+// hands the daemon's ends over the socket (SCM_RIGHTS); what the child
+// needs from the daemon's table (an fcgi socket, a cgroup directory)
+// crosses the other way first. This is the idea of a fork server, as
+// Android's zygote and systemd's executor keep forks away from a large
+// process, done with a thread instead of a process so that the children
+// stay the daemon's own.
+//
+// The Go runtime never runs another goroutine on a locked thread, and
+// threads it starts while on one are made by a thread with the original
+// state, so nothing but the spawner's own work sees its table. That table
+// must keep the runtime's poller descriptors (epoll and its eventfd), which
+// the runtime uses from whatever thread it is on: every epoll and eventfd
+// there at the start is kept, everything else is closed.
+
+// spawner is the forking thread and its socket.
+type spawner struct {
+	mu      sync.Mutex // one request at a time, so messages pair up
+	reqs    chan func()
+	mainEnd int // the socket's end in the daemon's table
+	sideEnd int // the other end, open only in the spawner's table
+	tid     int // the spawner's thread id
+	null    int // /dev/null for writing, in the spawner's table
+}
+
+// theSpawner is the daemon's spawner, started on first use; nil when the
+// thread cannot have a table of its own (then children are forked as
+// before).
+var theSpawner = sync.OnceValue(func() *spawner {
+	s, err := newSpawner()
+	if err != nil {
+		return nil
+	}
+	return s
+})
+
+func newSpawner() (*spawner, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("spawn: spawner socket: %w", err)
+	}
+	s := &spawner{reqs: make(chan func()), mainEnd: fds[0], sideEnd: fds[1], null: -1}
+	ready := make(chan error, 1)
+	go s.run(ready)
+	if err := <-ready; err != nil {
+		syscall.Close(fds[0])
+		syscall.Close(fds[1])
+		return nil, err
+	}
+	// The daemon's copy of the spawner's end is not used.
+	syscall.Close(s.sideEnd)
+	return s, nil
+}
+
+// close ends the spawner's thread, and with it its table; only tests make
+// spawners that end.
+func (s *spawner) close() {
+	close(s.reqs)
+	syscall.Close(s.mainEnd)
+}
+
+// run is the spawner's goroutine: it takes a thread of its own and serves
+// requests for the daemon's life.
+func (s *spawner) run(ready chan<- error) {
+	runtime.LockOSThread() // never unlocked: the thread is the spawner's
+	if syscall.Gettid() == syscall.Getpid() {
+		// Not the main thread, whose table /proc shows for the whole
+		// process: hold it while another goroutine takes a thread.
+		inner := make(chan error, 1)
+		go s.run(inner)
+		ready <- <-inner
+		runtime.UnlockOSThread()
+		return
+	}
+	if err := s.setUp(); err != nil {
+		ready <- err
+		// The thread may hold a half-made table: end it with the
+		// goroutine (a locked thread is not reused).
+		return
+	}
+	ready <- nil
+	for f := range s.reqs {
+		f()
+	}
+}
+
+// setUp gives the thread a table of its own and empties it of what the
+// daemon had open.
+func (s *spawner) setUp() error {
+	if err := syscall.Unshare(syscall.CLONE_FILES); err != nil {
+		return fmt.Errorf("spawn: unshare(CLONE_FILES): %w", err)
+	}
+	s.tid = syscall.Gettid()
+	ents, err := os.ReadDir("/proc/thread-self/fd")
+	if err != nil {
+		return fmt.Errorf("spawn: listing the spawner's descriptors: %w", err)
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 || fd == s.sideEnd {
+			continue
+		}
+		link, err := os.Readlink("/proc/thread-self/fd/" + e.Name())
+		if err != nil {
+			continue // the directory's own descriptor, closed already
+		}
+		if link == "anon_inode:[eventpoll]" || link == "anon_inode:[eventfd]" {
+			// Perhaps the runtime's poller; kept, but never for a child.
+			syscall.CloseOnExec(fd)
+			continue
+		}
+		syscall.Close(fd)
+	}
+	if s.null, err = syscall.Open(os.DevNull, syscall.O_WRONLY|syscall.O_CLOEXEC, 0); err != nil {
+		return fmt.Errorf("spawn: spawner /dev/null: %w", err)
+	}
+	return nil
+}
+
+// start runs Start on the spawner for a child that needs no other user,
+// directory or umask.
+func (s *spawner) start(path string, spec Spec) (*Child, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var in []int
+	if spec.Fd0 != nil {
+		in = append(in, int(spec.Fd0.Fd())) // Fd makes it blocking, as a child expects
+	}
+	if spec.Contain.UseCgroupFD {
+		in = append(in, spec.Contain.CgroupFD)
+	}
+	if len(in) > 0 {
+		if err := sendFds(s.mainEnd, in); err != nil {
+			return nil, &SetupError{Op: OpPipe, Err: err}
+		}
+	}
+	type result struct {
+		pid  int
+		err  error
+		ends [3]bool // stdin, stdout and stderr ends follow, in that order
+	}
+	done := make(chan result, 1)
+	s.reqs <- func() {
+		pid, ends, err := s.fork(path, spec, len(in))
+		done <- result{pid, err, ends}
+	}
+	r := <-done
+	if r.err != nil {
+		return nil, r.err
+	}
+	n := 0
+	for _, e := range r.ends {
+		if e {
+			n++
+		}
+	}
+	got, err := recvFds(s.mainEnd, n)
+	if err != nil {
+		// The child runs but its pipes are lost: end it; the loop reaps
+		// it as a pid it does not know.
+		syscall.Kill(r.pid, syscall.SIGKILL)
+		return nil, &SetupError{Op: OpPipe, Err: err}
+	}
+	p := pipes{-1, -1, -1, -1, -1, -1, -1, false, -1}
+	for i, at := range []*int{&p.stdinW, &p.stdoutR, &p.stderrR} {
+		if r.ends[i] {
+			*at, got = got[0], got[1:]
+		}
+	}
+	return p.child(r.pid), nil
+}
+
+// fork runs on the spawner: it takes the nIn descriptors the daemon sent,
+// makes the pipes, forks, and sends the daemon's ends back.
+func (s *spawner) fork(path string, spec Spec, nIn int) (pid int, ends [3]bool, err error) {
+	fd0, cgroupFD := -1, -1
+	if nIn > 0 {
+		in, err := recvFds(s.sideEnd, nIn)
+		if err != nil {
+			return 0, ends, &SetupError{Op: OpPipe, Err: err}
+		}
+		defer func() {
+			for _, fd := range in {
+				syscall.Close(fd)
+			}
+		}()
+		if spec.Fd0 != nil {
+			fd0, in = in[0], in[1:]
+		}
+		if spec.Contain.UseCgroupFD {
+			cgroupFD = in[0]
+		}
+	}
+	var p pipes
+	if err := p.open(spec, fd0, func() (int, error) { return s.null, nil }); err != nil {
+		return 0, ends, err
+	}
+	attr := &syscall.ProcAttr{
+		Env:   spec.Env,
+		Files: p.childFiles(spec),
+		Sys:   &syscall.SysProcAttr{Setpgid: spec.Setpgid, Pdeathsig: spec.Contain.Pdeathsig},
+	}
+	if cgroupFD >= 0 {
+		attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = true, cgroupFD
+	}
+	if join := spec.Contain.JoinThread; join != nil {
+		// v1 membership is per thread: join for the fork, then go home.
+		home, err := ownV1Tasks()
+		if err == nil {
+			err = join()
+		}
+		if err != nil {
+			if home != nil {
+				home()
+			}
+			p.closeChildEnds()
+			p.closeParentEnds()
+			return 0, ends, &SetupError{Op: OpCgroup, Err: err}
+		}
+		defer home()
+	}
+	pid, err = syscall.ForkExec(path, spec.Argv, attr)
+	err = forkError(err, spec.Argv[0])
+	p.closeChildEnds()
+	if err != nil {
+		p.closeParentEnds()
+		return 0, ends, err
+	}
+	var out []int
+	for i, fd := range []int{p.stdinW, p.stdoutR, p.stderrR} {
+		if fd >= 0 {
+			ends[i] = true
+			out = append(out, fd)
+		}
+	}
+	if len(out) > 0 {
+		err = sendFds(s.sideEnd, out)
+	}
+	p.closeParentEnds()
+	if err != nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		return 0, ends, &SetupError{Op: OpPipe, Err: err}
+	}
+	return pid, ends, nil
+}
+
+// sendFds sends descriptors of the calling thread's table over a socket.
+func sendFds(sock int, fds []int) error {
+	for {
+		err := syscall.Sendmsg(sock, []byte{byte(len(fds))}, syscall.UnixRights(fds...), nil, 0)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
+// recvFds receives n descriptors into the calling thread's table, marked
+// close-on-exec.
+func recvFds(sock, n int) ([]int, error) {
+	buf := make([]byte, 1)
+	oob := make([]byte, syscall.CmsgSpace(4*n))
+	var oobn, flags int
+	var err error
+	for {
+		_, oobn, flags, _, err = syscall.Recvmsg(sock, buf, oob, syscall.MSG_CMSG_CLOEXEC)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return nil, err
+	}
+	var fds []int
+	for _, m := range msgs {
+		got, err := syscall.ParseUnixRights(&m)
+		if err != nil {
+			return nil, err
+		}
+		fds = append(fds, got...)
+	}
+	if len(fds) != n || flags&syscall.MSG_CTRUNC != 0 {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		return nil, errors.New("spawn: descriptors lost in transfer")
+	}
+	return fds, nil
+}

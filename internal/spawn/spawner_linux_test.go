@@ -1,0 +1,81 @@
+package spawn
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+// tableSize is how many descriptors the thread tid's table holds.
+func tableSize(t *testing.T, tid int) int {
+	t.Helper()
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/self/task/%d/fd", tid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestSpawnerTableStaysSmall: descriptors the daemon opens do not reach
+// the spawner's table, so a fork does not copy them.
+func TestSpawnerTableStaysSmall(t *testing.T) {
+	sp := theSpawner()
+	if sp == nil {
+		t.Fatal("no spawner")
+	}
+	for range 300 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer w.Close()
+	}
+	if n := tableSize(t, sp.tid); n > 16 {
+		t.Errorf("the spawner's table holds %d descriptors with 600 more open in the daemon", n)
+	}
+	p := start(t, helperSpec(t, "echo"))
+	if got := readAll(t, p.Stdout); got != "to stdout\n" {
+		t.Errorf("stdout %q", got)
+	}
+	if code := p.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// TestSpawnerKeepsNothingOpen: what the daemon had open when the spawner
+// started is closed in the spawner's table, so closing it in the daemon
+// closes it (here: the reader of a pipe sees the end of it).
+func TestSpawnerKeepsNothingOpen(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	sp, err := newSpawner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.close()
+	w.Close()
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := r.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read after the last writer closed: %d, %v; the spawner holds a writer", n, err)
+	}
+	// And it forks.
+	c, err := sp.start(helperSpec(t, "echo").Path, helperSpec(t, "echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{Child: c, t: t}
+	if got := readAll(t, p.Stdout); got != "to stdout\n" {
+		t.Errorf("stdout %q", got)
+	}
+	p.Stdout.Close()
+	p.Stderr.Close()
+	if code := p.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
