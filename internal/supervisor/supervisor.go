@@ -72,7 +72,7 @@ type Supervisor struct {
 	snap  atomic.Pointer[snapshot]
 	dirty atomic.Bool
 	reaps atomic.Uint64 // wait4 passes over the children so far
-	state atomic.Int32 // process.SupervisorState
+	state atomic.Int32  // process.SupervisorState
 	done  chan struct{}
 
 	mu  sync.Mutex // guards cfg

@@ -438,7 +438,7 @@ func TestUnreadStreamsGoToDevNull(t *testing.T) {
 		{"debug echo", logfile.LevelDebug, func(p *config.Process) { p.Stdout, p.Stderr = config.StreamLog{}, config.StreamLog{} }, "pipe", "pipe"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-					g := prog("quiet", "exec sleep 30")
+			g := prog("quiet", "exec sleep 30")
 			h := startIn(t, func(string) { tc.mod(g.Processes[0]) }, func(o *Options) {
 				o.Logger = slog.New(levelGate{o.Logger.Handler(), tc.level})
 			}, g)
