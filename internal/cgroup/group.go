@@ -321,11 +321,14 @@ func (g *Group) JoinV1() func() error {
 	for _, d := range g.v1dirs {
 		dirs = append(dirs, filepath.Join(d, "tasks"))
 	}
+	// System calls only: the spawner runs this on a thread whose
+	// descriptor table is not the daemon's, where an os.File could touch
+	// the daemon's descriptors.
 	return func() error {
 		tid := []byte(strconv.Itoa(unix.Gettid()))
 		for _, f := range dirs {
-			if err := os.WriteFile(f, tid, 0); err != nil {
-				return fmt.Errorf("cannot join cgroup %s: %w", filepath.Dir(f), unwrapPath(err))
+			if err := writeRaw(f, tid); err != nil {
+				return fmt.Errorf("cannot join cgroup %s: %w", filepath.Dir(f), err)
 			}
 		}
 		return nil
@@ -403,4 +406,17 @@ func keyValue(b []byte, key string) uint64 {
 		}
 	}
 	return 0
+}
+
+// writeRaw writes data to an existing file with system calls alone.
+func writeRaw(path string, data []byte) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = unix.Write(fd, data)
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	return err
 }

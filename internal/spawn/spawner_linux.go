@@ -31,7 +31,10 @@ import (
 // state, so nothing but the spawner's own work sees its table. That table
 // must keep the runtime's poller descriptors (epoll and its eventfd), which
 // the runtime uses from whatever thread it is on: every epoll and eventfd
-// there at the start is kept, everything else is closed.
+// there at the start is kept, everything else is closed. The spawner's
+// own work uses system calls alone, never an os.File: opening one may
+// touch descriptors of the daemon's table (the test log of a test binary
+// writes to its file from whichever goroutine opens a file).
 
 // spawner is the forking thread and its socket.
 type spawner struct {
@@ -111,29 +114,32 @@ func (s *spawner) setUp() error {
 		return fmt.Errorf("spawn: unshare(CLONE_FILES): %w", err)
 	}
 	s.tid = syscall.Gettid()
-	ents, err := os.ReadDir("/proc/thread-self/fd")
+	names, err := readDirRaw("/proc/thread-self/fd")
 	if err != nil {
 		return fmt.Errorf("spawn: listing the spawner's descriptors: %w", err)
 	}
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
+	link := make([]byte, 64)
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
 		if err != nil || fd <= 2 || fd == s.sideEnd {
 			continue
 		}
-		link, err := os.Readlink("/proc/thread-self/fd/" + e.Name())
+		n, err := syscall.Readlink("/proc/thread-self/fd/"+name, link)
 		if err != nil {
 			continue // the directory's own descriptor, closed already
 		}
-		if link == "anon_inode:[eventpoll]" || link == "anon_inode:[eventfd]" {
+		if l := string(link[:n]); l == "anon_inode:[eventpoll]" || l == "anon_inode:[eventfd]" {
 			// Perhaps the runtime's poller; kept, but never for a child.
 			syscall.CloseOnExec(fd)
 			continue
 		}
 		syscall.Close(fd)
 	}
-	if s.null, err = syscall.Open(os.DevNull, syscall.O_WRONLY|syscall.O_CLOEXEC, 0); err != nil {
+	null, err := syscall.Open(os.DevNull, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
 		return fmt.Errorf("spawn: spawner /dev/null: %w", err)
 	}
+	s.null = null
 	return nil
 }
 
@@ -199,8 +205,9 @@ func (s *spawner) fork(path string, spec Spec, nIn int) (pid int, ends [3]bool, 
 		if err != nil {
 			return 0, ends, &SetupError{Op: OpPipe, Err: err}
 		}
+		received := in
 		defer func() {
-			for _, fd := range in {
+			for _, fd := range received {
 				syscall.Close(fd)
 			}
 		}()
@@ -309,4 +316,28 @@ func recvFds(sock, n int) ([]int, error) {
 		return nil, errors.New("spawn: descriptors lost in transfer")
 	}
 	return fds, nil
+}
+
+// readDirRaw lists a directory with system calls alone.
+func readDirRaw(path string) ([]string, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	var names []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := syscall.Getdents(fd, buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return names, nil
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
 }
