@@ -1,6 +1,7 @@
 package spawn
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -10,10 +11,14 @@ import (
 // benchStart starts /bin/true with spec's options b.N times, collecting
 // each child by pid.
 func benchStart(b *testing.B, spec Spec) {
+	benchStartWith(b, spec, Start)
+}
+
+func benchStartWith(b *testing.B, spec Spec, start func(Spec) (*Child, error)) {
 	spec.Argv = []string{"/bin/true"}
 	spec.Path = "/bin/true"
 	for b.Loop() {
-		c, err := Start(spec)
+		c, err := start(spec)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -33,6 +38,44 @@ func benchStart(b *testing.B, spec Spec) {
 
 func BenchmarkStartPlain(b *testing.B) {
 	benchStart(b, Spec{Umask: -1, Setpgid: true, Stdin: true})
+}
+
+// BenchmarkStartHolding starts a child while the daemon holds 1,000 to
+// 10,000 other descriptors (as many programs' pipes), from the spawner and
+// from the daemon's own table: a fork from the daemon's table copies them
+// all and its exec closes them all, one from the spawner neither, but it
+// pays a hand-off between threads. Where the two meet sets spawnerFrom.
+func BenchmarkStartHolding(b *testing.B) {
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	for _, n := range []int{1000, 3000, 6000, 10000} {
+		if uint64(n+256) > lim.Cur {
+			lim.Cur = min(uint64(n+256), lim.Max)
+			syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+		}
+		var held []int
+		for len(held) < n {
+			fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			if err != nil {
+				b.Skipf("cannot hold %d descriptors: %v", n, err)
+			}
+			held = append(held, fd)
+		}
+		spec := Spec{Umask: -1, Setpgid: true, Stdin: true}
+		b.Run(fmt.Sprintf("%d/spawner", n), func(b *testing.B) {
+			sp := theSpawner()
+			if sp == nil {
+				b.Skip("no spawner")
+			}
+			benchStartWith(b, spec, func(s Spec) (*Child, error) { return sp.start(s.Path, s) })
+		})
+		b.Run(fmt.Sprintf("%d/daemon-table", n), func(b *testing.B) {
+			benchStartWith(b, spec, func(s Spec) (*Child, error) { return startHere(s.Path, s, nil) })
+		})
+		for _, fd := range held {
+			syscall.Close(fd)
+		}
+	}
 }
 
 // With a directory and umask the work moves to a throwaway thread.

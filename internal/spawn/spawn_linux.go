@@ -92,7 +92,7 @@ func Start(spec Spec) (*Child, error) {
 		}
 	}
 
-	if cred == nil && spec.Dir == "" && spec.Umask < 0 {
+	if cred == nil && spec.Dir == "" && spec.Umask < 0 && bigTable() {
 		if sp := theSpawner(); sp != nil {
 			return sp.start(path, spec)
 		}

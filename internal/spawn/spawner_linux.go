@@ -15,8 +15,9 @@ import (
 // proportion to the descriptors the daemon holds, which grow with its
 // programs (a stdin pipe each, stdout and stderr pipes, an OOM eventfd;
 // about 20,000 at 10,000 programs), and they are paid for every child.
-// So children are forked from the spawner: one OS thread, locked for the
-// daemon's life, with a descriptor table of its own (unshare(CLONE_FILES))
+// So when the daemon's table is large, children are forked from the
+// spawner: one OS thread, locked for the daemon's life, with a descriptor
+// table of its own (unshare(CLONE_FILES))
 // that holds only the standard streams, the runtime's poller and a socket
 // to the daemon. It makes each child's pipes in its own table, forks, and
 // hands the daemon's ends over the socket (SCM_RIGHTS); what the child
@@ -35,6 +36,26 @@ import (
 // own work uses system calls alone, never an os.File: opening one may
 // touch descriptors of the daemon's table (the test log of a test binary
 // writes to its file from whichever goroutine opens a file).
+
+// spawnerFrom is the size of the daemon's descriptor table from which a
+// fork goes through the spawner. The hand-off to the spawner's thread and
+// back costs about 0.2 ms here, as much as copying and closing some 4,000
+// descriptors (go test -bench StartHolding ./internal/spawn/): below that
+// the daemon forks from its own table.
+const spawnerFrom = 4096
+
+// bigTable reports whether the daemon's descriptor table reaches
+// spawnerFrom, judged by the lowest free descriptor: descriptors are
+// handed out lowest first, so a table that has grown is full up to near
+// its top (a hole left by a closed one is taken by the next one opened).
+func bigTable() bool {
+	fd, _, errno := syscall.Syscall(syscall.SYS_FCNTL, 2, syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return false
+	}
+	syscall.Close(int(fd))
+	return int(fd) >= spawnerFrom
+}
 
 // spawner is the forking thread and its socket.
 type spawner struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -36,12 +37,64 @@ func TestSpawnerTableStaysSmall(t *testing.T) {
 	if n := tableSize(t, sp.tid); n > 16 {
 		t.Errorf("the spawner's table holds %d descriptors with 600 more open in the daemon", n)
 	}
-	p := start(t, helperSpec(t, "echo"))
+	p := startSpawner(t, helperSpec(t, "echo"))
 	if got := readAll(t, p.Stdout); got != "to stdout\n" {
 		t.Errorf("stdout %q", got)
 	}
 	if code := p.exitCode(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestStartChoosesBySize: Start forks from the daemon's table while it is
+// small and through the spawner once it is large; a child of the spawner
+// shows it by not having a descriptor the daemon opened without
+// close-on-exec.
+func TestStartChoosesBySize(t *testing.T) {
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	if lim.Cur < spawnerFrom+64 {
+		lim.Cur = spawnerFrom + 64
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Skipf("cannot open %d descriptors: %v", spawnerFrom, err)
+		}
+	}
+	marker, err := syscall.Open(os.DevNull, syscall.O_RDONLY, 0) // inherited by a fork from our table
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(marker)
+	fromOurTable := func() bool {
+		spec := helperSpec(t, "ready-block")
+		spec.Stdin = true
+		p := start(t, spec)
+		waitReady(t, p)
+		_, has := openFds(t, p.Pid)[marker]
+		p.Stdin.Close()
+		p.exitCode()
+		return has
+	}
+	if bigTable() {
+		t.Fatal("the table is large before the test fills it")
+	}
+	if !fromOurTable() {
+		t.Error("with a small table the child was not forked from it")
+	}
+	var held []int
+	defer func() {
+		for _, fd := range held {
+			syscall.Close(fd)
+		}
+	}()
+	for !bigTable() {
+		fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, fd)
+	}
+	if fromOurTable() {
+		t.Errorf("with %d descriptors open the child was forked from the daemon's table", len(held))
 	}
 }
 
