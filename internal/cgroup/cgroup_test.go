@@ -43,12 +43,19 @@ func openOrSkip(t *testing.T, opts Options) *Manager {
 
 func startIn(t *testing.T, g *Group, argv ...string) int {
 	t.Helper()
+	return startWith(t, spawn.Start, g, argv...)
+}
+
+// startWith starts argv in g with start (spawn.Start or
+// spawn.StartFromSpawner).
+func startWith(t *testing.T, start func(spawn.Spec) (*spawn.Child, error), g *Group, argv ...string) int {
+	t.Helper()
 	fd, err := g.OpenFD()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer syscall.Close(fd)
-	c, err := spawn.Start(spawn.Spec{Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}, Umask: -1, Setpgid: true,
+	c, err := start(spawn.Spec{Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}, Umask: -1, Setpgid: true,
 		Contain: spawn.Containment{UseCgroupFD: true, CgroupFD: fd, JoinThread: g.JoinV1()}})
 	if err != nil {
 		t.Fatal(err)
@@ -75,15 +82,27 @@ func inCgroup(pid int, hierarchy string) string {
 	return ""
 }
 
+// TestGroupHoldsTreeAndKillsIt, with the child forked from the daemon's
+// table and by the spawner (which gets the cgroup's descriptor over its
+// socket and joins the v1 controllers on its own thread).
 func TestGroupHoldsTreeAndKillsIt(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(spawn.Spec) (*spawn.Child, error)
+	}{{"web", spawn.Start}, {"spawned", spawn.StartFromSpawner}} {
+		t.Run(tc.name, func(t *testing.T) { groupHoldsTreeAndKillsIt(t, tc.name, tc.start) })
+	}
+}
+
+func groupHoldsTreeAndKillsIt(t *testing.T, name string, start func(spawn.Spec) (*spawn.Child, error)) {
 	parent := testParent(t)
 	m := openOrSkip(t, Options{Parent: parent, Name: "d1"})
-	g, err := m.Group(GroupName("web", "web"), Limits{MemoryBytes: 64 << 20, Pids: 50})
+	g, err := m.Group(GroupName(name, name), Limits{MemoryBytes: 64 << 20, Pids: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := startIn(t, g, "/bin/sh", "-c", "setsid sleep 1000 & exec sleep 1000")
-	want := filepath.Join(parent, "d1", "web:web")
+	pid := startWith(t, start, g, "/bin/sh", "-c", "setsid sleep 1000 & exec sleep 1000")
+	want := filepath.Join(parent, "d1", name+":"+name)
 	if got := inCgroup(pid, ""); got != want {
 		t.Errorf("v2 cgroup of child = %q, want %q", got, want)
 	}

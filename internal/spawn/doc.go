@@ -56,15 +56,16 @@
 //
 // # Where children are forked from
 //
-// A child that needs no other user, directory or umask is forked by the
-// spawner (spawner_linux.go): an OS thread locked for the daemon's life
-// with a descriptor table of its own, holding little more than a socket to
-// the daemon. A fork copies the forking thread's table and the exec closes
+// A fork copies the forking thread's descriptor table and the exec closes
 // the copy's entries, so forking from the daemon's table, which holds
-// descriptors for every program, would cost more the more programs there
-// are. The spawner makes the child's pipes in its own table and passes the
-// daemon's ends back over the socket. Children with a user, directory or
-// umask are forked from a throwaway thread of the daemon's table, as above.
+// descriptors for every program, costs more the more programs there are.
+// Once that table is large (spawnerFrom), a child that needs no other user,
+// directory or umask is forked by the spawner (spawner_linux.go): an OS
+// thread locked for the daemon's life with a descriptor table of its own,
+// holding little more than a socket to the daemon. The spawner makes the
+// child's pipes in its own table and passes the daemon's ends back over
+// the socket. Children with a user, directory or umask are forked from a
+// throwaway thread of the daemon's table, as above.
 //
 // # Descriptors
 //

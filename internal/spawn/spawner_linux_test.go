@@ -132,3 +132,28 @@ func TestSpawnerKeepsNothingOpen(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// TestSpawnerPdeathsig: the parent-death signal is tied to the thread that
+// forked, which for the spawner is its own; when that thread ends (only a
+// test's spawner ends) the child gets the signal.
+func TestSpawnerPdeathsig(t *testing.T) {
+	sp, err := newSpawner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := helperSpec(t, "ready-block")
+	spec.Stdin = true
+	spec.Contain.Pdeathsig = syscall.SIGKILL
+	c, err := sp.start(spec.Path, spec)
+	if err != nil {
+		sp.close()
+		t.Fatal(err)
+	}
+	p := &proc{Child: c, t: t}
+	t.Cleanup(func() { c.Stdin.Close(); c.Stdout.Close(); c.Stderr.Close() })
+	waitReady(t, p)
+	sp.close()
+	if ws := p.wait(); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("after the spawner's thread ended the child ended with %v", ws)
+	}
+}
