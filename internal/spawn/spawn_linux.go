@@ -71,15 +71,9 @@ type Child struct {
 // *ChildError (the reference's child would have failed and exited 127).
 // Start never waits for the child.
 func Start(spec Spec) (*Child, error) {
-	if len(spec.Argv) == 0 {
-		return nil, errors.New("spawn: empty argv")
-	}
-	path := spec.Path
-	if path == "" {
-		var err error
-		if path, err = Resolve(spec.Argv[0], lookupEnv(spec.Env, "PATH")); err != nil {
-			return nil, err
-		}
+	path, err := commandPath(spec)
+	if err != nil {
+		return nil, err
 	}
 	cred := spec.Cred
 	if cred != nil {
@@ -98,6 +92,18 @@ func Start(spec Spec) (*Child, error) {
 		}
 	}
 	return startHere(path, spec, cred)
+}
+
+// commandPath is the program spec runs: Path, or Argv[0] looked up in the
+// child's PATH.
+func commandPath(spec Spec) (string, error) {
+	if len(spec.Argv) == 0 {
+		return "", errors.New("spawn: empty argv")
+	}
+	if spec.Path != "" {
+		return spec.Path, nil
+	}
+	return Resolve(spec.Argv[0], lookupEnv(spec.Env, "PATH"))
 }
 
 // startHere forks from the calling goroutine's side of the daemon: from a

@@ -178,12 +178,9 @@ func StartFromSpawner(spec Spec) (*Child, error) {
 	if sp == nil {
 		return nil, errors.New("spawn: no spawner here")
 	}
-	path := spec.Path
-	if path == "" {
-		var err error
-		if path, err = Resolve(spec.Argv[0], lookupEnv(spec.Env, "PATH")); err != nil {
-			return nil, err
-		}
+	path, err := commandPath(spec)
+	if err != nil {
+		return nil, err
 	}
 	return sp.start(path, spec)
 }
