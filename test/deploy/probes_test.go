@@ -129,52 +129,69 @@ startsecs=0
 	// without the loop: the machine's own HTTP round trip under the same
 	// load, the baseline a probe is compared with.
 	paths := []string{"/healthz", "/readyz", "/ok.html"}
-	lat := map[string][]time.Duration{}
-	start := time.Now()
-	for i := 0; i < 30*len(paths); i++ {
-		path := paths[i%len(paths)]
-		t0 := time.Now()
-		resp, err := probe.Get(d.url(path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		lat[path] = append(lat[path], time.Since(t0))
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s under load: %d", path, resp.StatusCode)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	elapsed := time.Since(start)
-	n := calls.Load()
-	if err := loadDone(); err != nil {
-		t.Fatal(err)
-	}
-	load, cpus := loadAverage(t), runtime.NumCPU()
-	t.Logf("%d getAllProcessInfo calls (%.0f/s) by 8 clients at %d programs; load average %.1f on %d CPUs",
-		n, float64(n)/elapsed.Seconds(), programs, load, cpus)
-	q := func(path string, f float64) time.Duration {
-		l := append([]time.Duration(nil), lat[path]...)
+	q := func(l []time.Duration, f float64) time.Duration {
+		l = append([]time.Duration(nil), l...)
 		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
 		return l[min(len(l)-1, int(f*float64(len(l))))]
 	}
-	for _, p := range paths {
-		t.Logf("%-8s median %v, p90 %v, max %v", p, q(p, 0.5), q(p, 0.9), q(p, 1))
+	// window measures 30 requests to each path and returns what missed
+	// the goals.
+	window := func() (misses []string) {
+		lat := map[string][]time.Duration{}
+		start, before := time.Now(), calls.Load()
+		for i := 0; i < 30*len(paths); i++ {
+			path := paths[i%len(paths)]
+			t0 := time.Now()
+			resp, err := probe.Get(d.url(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			lat[path] = append(lat[path], time.Since(t0))
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s under load: %d", path, resp.StatusCode)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		load, cpus := loadAverage(t), runtime.NumCPU()
+		t.Logf("%d getAllProcessInfo calls (%.0f/s) by 8 clients at %d programs; load average %.1f on %d CPUs",
+			calls.Load()-before, float64(calls.Load()-before)/elapsed.Seconds(), programs, load, cpus)
+		for _, p := range paths {
+			t.Logf("%-8s median %v, p90 %v, max %v", p, q(lat[p], 0.5), q(lat[p], 0.9), q(lat[p], 1))
+		}
+		base, baseMax := q(lat["/ok.html"], 0.9), q(lat["/ok.html"], 1)
+		for _, p := range paths[:2] {
+			// A probe costs the loop a no-op or one pass over the
+			// programs: next to the HTTP round trip itself, nothing.
+			if got := q(lat[p], 0.9); got > 2*base+20*time.Millisecond {
+				misses = append(misses, fmt.Sprintf("%s p90 %v against /ok.html p90 %v: the probe waits on something", p, got, base))
+			}
+			// The goal: every probe within 100 ms. A machine loaded
+			// beyond its CPUs by others can delay any HTTP answer past
+			// that, so a probe may be slower only as far as a plain page
+			// was.
+			if got := q(lat[p], 1); got > 100*time.Millisecond && got > baseMax+20*time.Millisecond {
+				misses = append(misses, fmt.Sprintf("%s slowest %v, want under 100ms (slowest /ok.html %v; load %.1f on %d CPUs)", p, got, baseMax, load, cpus))
+			}
+		}
+		return misses
 	}
-	base, baseMax := q("/ok.html", 0.9), q("/ok.html", 1)
-	for _, p := range paths[:2] {
-		// A probe costs the loop a no-op or one pass over the programs:
-		// next to the HTTP round trip itself, nothing.
-		if got := q(p, 0.9); got > 2*base+20*time.Millisecond {
-			t.Errorf("%s p90 %v against /ok.html p90 %v: the probe waits on something", p, got, base)
-		}
-		// The goal: every probe within 100 ms. A machine loaded beyond
-		// its CPUs by others can delay any HTTP answer past that, so a
-		// probe may be slower only as far as a plain page was.
-		if got := q(p, 1); got > 100*time.Millisecond && got > baseMax+20*time.Millisecond {
-			t.Errorf("%s slowest %v, want under 100ms (slowest /ok.html %v; load %.1f on %d CPUs)", p, got, baseMax, load, cpus)
-		}
+	// A miss must repeat in a second window to count: a probe that waits
+	// on the load misses in both, a moment when the machine's other work
+	// held the loop's thread (seen once in CI, at load 5 on 2 CPUs) does
+	// not come back.
+	misses := window()
+	if len(misses) > 0 {
+		t.Logf("missed in the first window, measuring again: %v", misses)
+		misses = window()
+	}
+	if err := loadDone(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range misses {
+		t.Error(m)
 	}
 }
 
