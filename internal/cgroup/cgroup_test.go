@@ -345,9 +345,9 @@ func TestUsageFilesLeaveTheTable(t *testing.T) {
 	if u.Tasks != 0 {
 		t.Errorf("usage of an empty group: %+v", u)
 	}
-	for _, f := range g.usage.held {
-		if f != nil {
-			t.Errorf("file held: %s", f.Name())
+	for i, fd := range g.usage.fds {
+		if fd != 0 {
+			t.Errorf("file held: %s", g.usage.paths[i])
 		}
 	}
 }

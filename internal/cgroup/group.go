@@ -1,7 +1,6 @@
 package cgroup
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -397,11 +396,10 @@ func (g *Group) rmdirs() error {
 // keyValue reads "key N" lines (cgroup.events, memory.events, cpu.stat,
 // memory.oom_control) and returns key's value, 0 when absent.
 func keyValue(b []byte, key string) uint64 {
-	s := bufio.NewScanner(bytes.NewReader(b))
-	for s.Scan() {
-		k, v, ok := strings.Cut(s.Text(), " ")
-		if ok && k == key {
-			n, _ := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	for line := range bytes.Lines(b) {
+		k, v, ok := bytes.Cut(line, []byte{' '})
+		if ok && string(k) == key {
+			n, _ := strconv.ParseUint(string(bytes.TrimSpace(v)), 10, 64)
 			return n
 		}
 	}

@@ -1,7 +1,7 @@
 package cgroup
 
 import (
-	"io"
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,9 +21,9 @@ type Usage struct {
 	Tasks           int
 }
 
-// usageTTL bounds how often Usage reads the files: readers of the process
+// UsageTTL bounds how often Usage reads the files: readers of the process
 // list may ask many times a second.
-const usageTTL = 500 * time.Millisecond
+const UsageTTL = 500 * time.Millisecond
 
 // Usage reads the tree's CPU time, memory and tasks, or returns a reading
 // younger than half a second.
@@ -31,7 +31,7 @@ func (g *Group) Usage() Usage {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
-	if !g.cachedAt.IsZero() && now.Sub(g.cachedAt) < usageTTL {
+	if !g.cachedAt.IsZero() && now.Sub(g.cachedAt) < UsageTTL {
 		return g.cached
 	}
 	g.cached, g.cachedAt = g.readUsage(), now
@@ -48,13 +48,16 @@ func (g *Group) Memory() uint64 {
 
 func (g *Group) readUsage() Usage {
 	g.usagePaths()
+	// One buffer on the stack for every file: cpu.stat, the longest, is a
+	// few hundred bytes; a longer read falls back to os.ReadFile.
+	var buf [512]byte
 	var u Usage
-	if b, err := g.read(usageCPU); err == nil {
+	if b, err := g.read(usageCPU, buf[:]); err == nil {
 		u.CPUSeconds = float64(keyValue(b, "usage_usec")) / 1e6
 	}
-	u.MemoryBytes = g.readUint(usageMemory)
-	u.MemoryPeakBytes = g.readUint(usagePeak)
-	if n, err := g.read(usagePids); err == nil {
+	u.MemoryBytes = g.readUint(usageMemory, buf[:])
+	u.MemoryPeakBytes = g.readUint(usagePeak, buf[:])
+	if n, err := g.read(usagePids, buf[:]); err == nil {
 		v, _ := strconv.Atoi(strings.TrimSpace(string(n)))
 		u.Tasks = v
 	} else if b, err := os.ReadFile(filepath.Join(g.v2path, "cgroup.threads")); err == nil {
@@ -94,25 +97,24 @@ func (g *Group) usagePaths() {
 	}
 }
 
-// usageState is a group's usage files: their paths, those kept open, and
-// the buffer they are read into; guarded by the group's mu.
+// usageState is a group's usage files: their paths and the descriptors
+// of those kept open; guarded by the group's mu.
 type usageState struct {
 	paths   [usageFiles]string
-	held    [usageFiles]*os.File
-	fds     [usageFiles]int
-	buf     []byte
+	fds     [usageFiles]int // descriptor + 1 of a file kept open, 0 for none
 	removed bool
 }
 
 // A usage reading keeps its files open: a reading is then one pread per
 // file, where opening and closing a cgroup file costs many times the read
 // itself (about 40 µs against 2–3 µs on a virtual machine), and a reply
-// about a thousand processes reads four thousand of them. The files held
-// open must never starve the children's pipes, so a file is held only
-// while the held ones stay under a quarter of the descriptor limit and
-// the descriptor it got lies in the lower half of the table (descriptors
-// are handed out lowest first, so a high one means the table is filling
-// up); otherwise it is opened per read.
+// about a thousand processes reads four thousand of them. They are held as
+// bare descriptors: an os.File for each would cost more than the reading
+// it keeps. The files held open must never starve the children's pipes,
+// so a file is held only while the held ones stay under a quarter of the
+// descriptor limit and the descriptor it got lies in the lower half of the
+// table (descriptors are handed out lowest first, so a high one means the
+// table is filling up); otherwise it is opened per read.
 var heldUsageFiles atomic.Int64
 
 // usageFileLimit is the soft descriptor limit, or 0 when unknown.
@@ -133,53 +135,55 @@ func takeUsageFile() bool {
 	return true
 }
 
-// read returns the content of one of the group's usage files; g.mu held.
-// The bytes are valid until the next read.
-func (g *Group) read(slot int) ([]byte, error) {
+// read returns the content of one of the group's usage files, in buf when
+// it fits; g.mu held. The file stays open while g.mu is held, so its
+// descriptor cannot be closed and reused under the read.
+func (g *Group) read(slot int, buf []byte) ([]byte, error) {
 	us := &g.usage
 	path := us.paths[slot]
 	if path == "" {
 		return nil, os.ErrNotExist
 	}
-	if us.held[slot] == nil && !us.removed && takeUsageFile() {
-		f, err := os.Open(path)
-		if err != nil {
-			heldUsageFiles.Add(-1)
-			return nil, err
-		}
-		fd := -1
-		if rc, err := f.SyscallConn(); err == nil {
-			rc.Control(func(u uintptr) { fd = int(u) })
-		}
-		if fd < 0 || uint64(fd) >= usageFileLimit()/2 {
-			// The table is filling up: read this once and let it go.
-			heldUsageFiles.Add(-1)
-			b, err := io.ReadAll(f)
-			f.Close()
-			return b, err
-		}
-		us.held[slot], us.fds[slot] = f, fd
+	if fd := us.fds[slot] - 1; fd >= 0 {
+		return preadAll(fd, path, buf)
 	}
-	if us.held[slot] != nil && us.fds[slot] >= 0 {
-		if us.buf == nil {
-			us.buf = make([]byte, 1024)
+	held := !us.removed && takeUsageFile()
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if held {
+			heldUsageFiles.Add(-1)
 		}
-		// The file stays open while g.mu is held, so its descriptor
-		// cannot be closed and reused under this read.
-		n, err := unix.Pread(us.fds[slot], us.buf, 0)
-		if err == nil && n < len(us.buf) {
-			return us.buf[:n], nil
-		}
+		return nil, err
+	}
+	if held && uint64(fd) < usageFileLimit()/2 {
+		us.fds[slot] = fd + 1
+		return preadAll(fd, path, buf)
+	}
+	// Not to be kept: the table is filling up, or the group is gone.
+	if held {
+		heldUsageFiles.Add(-1)
+	}
+	b, err := preadAll(fd, path, buf)
+	unix.Close(fd)
+	return b, err
+}
+
+// preadAll reads the file open as fd from its start into buf, or the whole
+// file by its path when buf is too short.
+func preadAll(fd int, path string, buf []byte) ([]byte, error) {
+	n, err := unix.Pread(fd, buf, 0)
+	if err == nil && n < len(buf) {
+		return buf[:n], nil
 	}
 	return os.ReadFile(path)
 }
 
-func (g *Group) readUint(slot int) uint64 {
-	b, err := g.read(slot)
+func (g *Group) readUint(slot int, buf []byte) uint64 {
+	b, err := g.read(slot, buf)
 	if err != nil {
 		return 0
 	}
-	n, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	n, _ := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64)
 	return n
 }
 
@@ -187,10 +191,10 @@ func (g *Group) readUint(slot int) uint64 {
 func (g *Group) closeUsageFiles() {
 	us := &g.usage
 	us.removed = true
-	for i, f := range us.held {
-		if f != nil {
-			f.Close()
-			us.held[i] = nil
+	for i, fd := range us.fds {
+		if fd > 0 {
+			unix.Close(fd - 1)
+			us.fds[i] = 0
 			heldUsageFiles.Add(-1)
 		}
 	}
@@ -214,4 +218,12 @@ func readUint(path string) uint64 {
 	}
 	n, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 	return n
+}
+
+// CachedUsage returns the last reading, however old, without reading the
+// files; ok is false when the group was never read.
+func (g *Group) CachedUsage() (u Usage, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cached, !g.cachedAt.IsZero()
 }

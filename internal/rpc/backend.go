@@ -107,7 +107,11 @@ type Indexed interface {
 
 // UsageReader may be implemented by an Indexed backend whose shared rows
 // leave Usage to be read when a reply is encoded: ReadUsage completes u,
-// the row's Usage, for one process.
+// the row's Usage, for one process. A reply about every process calls
+// RefreshUsage once and then CachedUsage per row, which takes the last
+// reading instead of reading anew.
 type UsageReader interface {
 	ReadUsage(group, name string, u process.Usage) process.Usage
+	RefreshUsage()
+	CachedUsage(group, name string, u process.Usage) process.Usage
 }

@@ -14,6 +14,9 @@ type infoRow struct {
 	g   *GroupSnapshot
 	p   *process.Info
 	now int64
+	// cached: take the usage from the last reading (a row of a reply
+	// about every process, after RefreshUsage).
+	cached bool
 }
 
 func (r infoRow) AppendXMLRPC(b []byte) ([]byte, error) {
@@ -38,7 +41,11 @@ func (r infoRow) AppendXMLRPC(b []byte) ([]byte, error) {
 	}
 	u := p.Usage
 	if ur, ok := r.a.b.(UsageReader); ok {
-		u = ur.ReadUsage(r.g.Name, p.Name, u)
+		if r.cached {
+			u = ur.CachedUsage(r.g.Name, p.Name, u)
+		} else {
+			u = ur.ReadUsage(r.g.Name, p.Name, u)
+		}
 	}
 	if u.Measured {
 		b = xmlrpc.DoubleMember(b, "cpu_seconds", u.CPUSeconds)
@@ -50,16 +57,20 @@ func (r infoRow) AppendXMLRPC(b []byte) ([]byte, error) {
 	return xmlrpc.StructEnd(b), nil
 }
 
+// usageSize is the markup of a row's five usage members, numbers included.
+const usageSize = 5 * 80
+
 // infoRows is getAllProcessInfo's reply, encoded row by row.
 type infoRows []infoRow
 
 // EncodedSize implements xmlrpc.Sizer: the markup of a row is about 1,100
-// bytes, plus its strings (the description is under 128).
+// bytes, plus its strings (the description is under 128) and its usage
+// members when it has them.
 func (rs infoRows) EncodedSize() int {
 	n := 64
 	for _, r := range rs {
 		p := r.p
-		n += 1100 + 128 + len(p.Name) + len(r.g.Name) + 2*len(p.StdoutLogfile) + len(p.StderrLogfile) + len(p.SpawnErr) + len(p.Health)
+		n += 1100 + 128 + usageSize + len(p.Name) + len(r.g.Name) + 2*len(p.StdoutLogfile) + len(p.StderrLogfile) + len(p.SpawnErr) + len(p.Health)
 	}
 	return n
 }
@@ -82,12 +93,16 @@ func (a *API) allInfoRows(groups []GroupSnapshot, now int64) infoRows {
 		n += len(groups[i].Processes)
 	}
 	sort.SliceStable(order, func(x, y int) bool { return groups[order[x]].Name < groups[order[y]].Name })
+	_, cached := a.b.(UsageReader)
+	if cached {
+		a.b.(UsageReader).RefreshUsage()
+	}
 	out := make(infoRows, 0, n)
 	for _, gi := range order {
 		g := &groups[gi]
 		start := len(out)
 		for i := range g.Processes {
-			out = append(out, infoRow{a: a, g: g, p: &g.Processes[i], now: now})
+			out = append(out, infoRow{a: a, g: g, p: &g.Processes[i], now: now, cached: cached})
 		}
 		rows := out[start:]
 		sort.SliceStable(rows, func(x, y int) bool { return rows[x].p.Name < rows[y].p.Name })

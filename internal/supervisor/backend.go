@@ -42,12 +42,14 @@ func (s *Supervisor) setLatest(cfg *config.Config) {
 
 // Groups implements rpc.Backend. The rows come from the last published
 // snapshot, rebuilt by the loop only when something changed; the time
-// dependent fields (now, description) are filled in per call.
+// dependent fields (now, description) are filled in per call, and the
+// usage from the last readings (usagesweep.go).
 func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 	snap := s.current()
 	if snap == nil {
 		return nil
 	}
+	s.RefreshUsage()
 	now := s.opts.Clock.Now()
 	out := make([]rpc.GroupSnapshot, len(snap.groups))
 	for i, g := range snap.groups {
@@ -56,7 +58,7 @@ func (s *Supervisor) Groups() []rpc.GroupSnapshot {
 		for j, info := range g.Processes {
 			info.Now = now.Unix()
 			info.Description = process.Describe(info)
-			fillUsage(&info, snap.cgroups[i][j])
+			fillCachedUsage(&info, snap.cgroups[i][j])
 			out[i].Processes[j] = info
 		}
 	}

@@ -527,7 +527,10 @@ func fillUsage(info *process.Info, g *cgroup.Group) {
 	if g == nil {
 		return
 	}
-	u := g.Usage()
+	setUsage(info, g.Usage())
+}
+
+func setUsage(info *process.Info, u cgroup.Usage) {
 	info.Usage.Measured = true
 	info.Usage.CPUSeconds = u.CPUSeconds
 	info.Usage.MemoryBytes = u.MemoryBytes

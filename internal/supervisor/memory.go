@@ -11,7 +11,8 @@ import (
 // idle daemon runs no collections to let it. So once a burst has been
 // over for a moment, the loop has the runtime collect and hand the free
 // pages back at once, and the daemon idles at what it holds, not at what
-// the burst needed.
+// the burst needed. The same goes for the executable's pages: the start
+// maps nearly all of them, the idle daemon needs a seventh.
 //
 // This is housekeeping with nothing to observe but the daemon's RSS, so it
 // runs on a real timer, off the loop, not on the injected clock.
@@ -40,10 +41,17 @@ func (l *loop) returnMemoryAfterBurst() {
 	}
 	l.mem.mark = l.changes
 	if l.mem.timer == nil {
-		l.mem.timer = time.AfterFunc(quietAfterBurst, debug.FreeOSMemory)
+		l.mem.timer = time.AfterFunc(quietAfterBurst, returnMemory)
 		return
 	}
 	l.mem.timer.Reset(quietAfterBurst)
+}
+
+// returnMemory collects, hands the free heap pages back and drops the
+// executable's pages that only the burst needed (codepages_linux.go).
+func returnMemory() {
+	debug.FreeOSMemory()
+	dropCodePages()
 }
 
 // stopMemoryReturn cancels a pending return when the loop ends.

@@ -205,21 +205,26 @@ func (s *Supervisor) Lookup(group, name string) (*rpc.GroupSnapshot, *process.In
 // read from its cgroup (cached briefly by the cgroup), for the rows that
 // Rows and Lookup share unfilled.
 func (s *Supervisor) ReadUsage(group, name string, u process.Usage) process.Usage {
+	info := process.Info{Usage: u}
+	fillUsage(&info, s.groupOf(group, name))
+	return info.Usage
+}
+
+// groupOf is the cgroup of a process in the last snapshot, or nil.
+func (s *Supervisor) groupOf(group, name string) *cgroup.Group {
 	snap := s.snap.Load()
 	if snap == nil {
-		return u
+		return nil
 	}
 	gi, ok := snap.groupIdx[group]
 	if !ok {
-		return u
+		return nil
 	}
 	ri, ok := snap.procIdx[gi][name]
 	if !ok {
-		return u
+		return nil
 	}
-	info := process.Info{Usage: u}
-	fillUsage(&info, snap.cgroups[gi][ri])
-	return info.Usage
+	return snap.cgroups[gi][ri]
 }
 
 var _ rpc.Indexed = (*Supervisor)(nil)

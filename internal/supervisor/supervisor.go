@@ -83,6 +83,7 @@ type Supervisor struct {
 	// drops counts what full queues dropped, for the log and /metrics.
 	drops *drops
 	subs  subscribers // state-change subscriptions (Subscribe)
+	sweep usageSweep  // background usage readings (usagesweep.go)
 }
 
 // Result is how Run ended.

@@ -1,0 +1,132 @@
+package supervisor
+
+import (
+	"sync"
+	"time"
+
+	"supervisord/internal/cgroup"
+	"supervisord/internal/process"
+)
+
+// A reply about every process (getAllProcessInfo, the console, /metrics)
+// carries what each process's tree uses, read from four cgroup files per
+// process. Held open, a file costs one pread; but the descriptor limit
+// lets only a quarter of the table be held, and past a few thousand
+// programs every reading opens and closes its files, some 40 µs each:
+// about two and a half seconds for 10,000 programs, in every reply.
+//
+// So those replies do not read the files themselves. They start a sweep
+// that reads every group (one at a time, in the background), wait for it
+// for at most sweepWait, and then take each group's last reading, however
+// old; a group never read yet has no usage in the reply. With a few
+// thousand programs the sweep ends well within the wait and the replies
+// are as fresh as before; with more, a reply is as quick as without
+// cgroups and its readings lag by at most a sweep and its pause. A sweep
+// starts at most once per usage TTL, and no sooner after the last one
+// began than sweepDuty times what that one took, so a client polling in a
+// loop costs at most a quarter of a core in readings; and with no client
+// there is no sweep, so an idle daemon still never wakes. A call about
+// one process (getProcessInfo) reads its files directly, as before.
+//
+// This is housekeeping with nothing to observe but how fresh the readings
+// are, so it runs on the real clock, like the cgroup's reading cache.
+const (
+	sweepWait = 20 * time.Millisecond
+	sweepDuty = 4
+)
+
+// usageSweep is the state of the background readings.
+type usageSweep struct {
+	mu      sync.Mutex
+	running chan struct{} // closed when the running sweep ends; nil when none runs
+	began   time.Time     // when the last sweep began
+	took    time.Duration // how long the last finished sweep took
+	sweeps  uint64        // sweeps begun, for tests
+	// read takes one group's reading: (*cgroup.Group).Usage; a test
+	// slows it down to see the wait's bound.
+	read func(*cgroup.Group)
+}
+
+// RefreshUsage brings the usage readings of every process up to date for
+// a reply about all of them, waiting at most sweepWait.
+func (s *Supervisor) RefreshUsage() {
+	snap := s.snap.Load()
+	if snap == nil || !snap.hasCgroups() {
+		return
+	}
+	sw := &s.sweep
+	sw.mu.Lock()
+	done := sw.running
+	if done == nil {
+		now := time.Now()
+		if !sw.began.IsZero() && now.Sub(sw.began) < max(cgroup.UsageTTL, sweepDuty*sw.took) {
+			sw.mu.Unlock()
+			return
+		}
+		done = make(chan struct{})
+		sw.running, sw.began = done, now
+		sw.sweeps++
+		go s.sweepUsage(snap, done)
+	}
+	sw.mu.Unlock()
+	t := time.NewTimer(sweepWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+func (s *Supervisor) sweepUsage(snap *snapshot, done chan struct{}) {
+	t0 := time.Now()
+	sw := &s.sweep
+	for _, gs := range snap.cgroups {
+		for _, g := range gs {
+			if g == nil {
+				continue
+			}
+			if sw.read != nil {
+				sw.read(g)
+			} else {
+				g.Usage()
+			}
+		}
+	}
+	sw.mu.Lock()
+	sw.took, sw.running = time.Since(t0), nil
+	sw.mu.Unlock()
+	close(done)
+}
+
+// hasCgroups reports whether any process of the snapshot has a cgroup.
+func (snap *snapshot) hasCgroups() bool {
+	for _, gs := range snap.cgroups {
+		for _, g := range gs {
+			if g != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fillCachedUsage completes info.Usage from g's last reading, if any.
+func fillCachedUsage(info *process.Info, g *cgroup.Group) {
+	if g == nil {
+		return
+	}
+	u, ok := g.CachedUsage()
+	if !ok {
+		return
+	}
+	setUsage(info, u)
+}
+
+// CachedUsage implements rpc.UsageReader: the last reading of one
+// process's tree, for the rows of a reply RefreshUsage prepared.
+func (s *Supervisor) CachedUsage(group, name string, u process.Usage) process.Usage {
+	g := s.groupOf(group, name)
+	info := process.Info{Usage: u}
+	fillCachedUsage(&info, g)
+	return info.Usage
+}

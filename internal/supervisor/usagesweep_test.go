@@ -1,0 +1,103 @@
+package supervisor
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"supervisord/internal/cgroup"
+	"supervisord/internal/process"
+)
+
+// sweepGroups makes n real, empty cgroups under a parent of the test's
+// own, removed when it ends, and a Supervisor whose snapshot holds them.
+func sweepGroups(t *testing.T, n int) (*Supervisor, []*cgroup.Group) {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	parent := "/supervisord-test-" + hex.EncodeToString(b)
+	t.Cleanup(func() { cgroup.RemoveAll(parent) })
+	m, err := cgroup.Open(cgroup.Options{Parent: parent, Name: "d"})
+	if err != nil {
+		if os.Getuid() == 0 {
+			t.Fatalf("cgroup.Open as root: %v", err)
+		}
+		t.Skipf("cgroups cannot be created here: %v", err)
+	}
+	t.Cleanup(m.Close)
+	var gs []*cgroup.Group
+	for i := range n {
+		g, err := m.Group(cgroup.GroupName("g", string(rune('a'+i))), cgroup.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { g.Remove() })
+		gs = append(gs, g)
+	}
+	s := &Supervisor{}
+	s.snap.Store(&snapshot{cgroups: [][]*cgroup.Group{gs}})
+	return s, gs
+}
+
+// TestUsageSweep: a reply about every process reads each group once per
+// sweep, waits for a slow sweep no longer than sweepWait and then takes
+// the last readings, and starts no new sweep while the last is recent.
+func TestUsageSweep(t *testing.T) {
+	s, gs := sweepGroups(t, 3)
+	for _, g := range gs {
+		if _, ok := g.CachedUsage(); ok {
+			t.Fatal("a group has a reading before any sweep")
+		}
+	}
+	s.RefreshUsage()
+	for i, g := range gs {
+		if _, ok := g.CachedUsage(); !ok {
+			t.Errorf("group %d not read by a quick sweep", i)
+		}
+	}
+	info := process.Info{}
+	fillCachedUsage(&info, gs[0])
+	if !info.Usage.Measured {
+		t.Error("a row after the sweep has no usage")
+	}
+	s.RefreshUsage()
+	if s.sweep.sweeps != 1 {
+		t.Errorf("%d sweeps for two replies within the readings' TTL, want 1", s.sweep.sweeps)
+	}
+
+	// A slow sweep: the reply returns after sweepWait, the sweep ends
+	// later, and the next reply waits for no new one.
+	s.sweep.mu.Lock()
+	s.sweep.began = time.Now().Add(-time.Hour)
+	release := make(chan struct{})
+	s.sweep.read = func(g *cgroup.Group) {
+		<-release
+		g.Usage()
+	}
+	s.sweep.mu.Unlock()
+	t0 := time.Now()
+	s.RefreshUsage()
+	if d := time.Since(t0); d < sweepWait {
+		t.Errorf("the reply waited %v for a blocked sweep, want sweepWait (%v)", d, sweepWait)
+	}
+	s.sweep.mu.Lock()
+	done := s.sweep.running
+	s.sweep.mu.Unlock()
+	if done == nil {
+		t.Fatal("no sweep running after the reply gave up waiting")
+	}
+	close(release)
+	<-done
+	s.sweep.mu.Lock()
+	took, sweeps := s.sweep.took, s.sweep.sweeps
+	s.sweep.mu.Unlock()
+	if took < sweepWait || sweeps != 2 {
+		t.Errorf("the slow sweep took %v (%d sweeps)", took, sweeps)
+	}
+	s.RefreshUsage()
+	if s.sweep.sweeps != 2 {
+		t.Error("a sweep began right after one that took long")
+	}
+}
