@@ -111,7 +111,7 @@ func latencies(ctx context.Context, dm *harness.Daemon, n int, d time.Duration, 
 			var mine []time.Duration
 			for time.Now().Before(end) && ctx.Err() == nil {
 				start := time.Now()
-				if _, err := c.CallRaw(ctx, method, args...); err != nil {
+				if _, err := c.CallDiscard(ctx, method, args...); err != nil {
 					mu.Lock()
 					failed = err
 					mu.Unlock()

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
@@ -54,10 +54,11 @@ type Group struct {
 	oom    oomWatch                // v1 OOM eventfd under the shared poller
 	files  []string                // watched files
 
-	mu       sync.Mutex // guards cached, cachedAt, usage
-	cached   Usage
-	cachedAt time.Time
-	usage    usageState // usage.go
+	mu    sync.Mutex // serializes readings; guards usage
+	usage usageState // usage.go
+	// last is the latest reading, read without mu: a reply that takes it
+	// never waits behind a reading in progress.
+	last atomic.Pointer[reading]
 }
 
 // GroupName is the cgroup name for a process: "group:name", with the

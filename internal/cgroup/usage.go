@@ -31,11 +31,18 @@ func (g *Group) Usage() Usage {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
-	if !g.cachedAt.IsZero() && now.Sub(g.cachedAt) < UsageTTL {
-		return g.cached
+	if r := g.last.Load(); r != nil && now.Sub(r.at) < UsageTTL {
+		return r.u
 	}
-	g.cached, g.cachedAt = g.readUsage(), now
-	return g.cached
+	r := &reading{u: g.readUsage(), at: now}
+	g.last.Store(r)
+	return r.u
+}
+
+// reading is a Usage and when it was read.
+type reading struct {
+	u  Usage
+	at time.Time
 }
 
 // Memory reads the tree's memory use now, uncached.
@@ -117,14 +124,27 @@ type usageState struct {
 // table is filling up); otherwise it is opened per read.
 var heldUsageFiles atomic.Int64
 
-// usageFileLimit is the soft descriptor limit, or 0 when unknown.
+// usageFileLimit is the soft descriptor limit, or 0 when unknown, asked
+// of the kernel at most once a second: a sweep over thousands of groups
+// would otherwise ask before every file it opens.
 func usageFileLimit() uint64 {
+	now := time.Now().UnixNano()
+	if at := fileLimitAt.Load(); at != 0 && now-at < int64(time.Second) {
+		return fileLimit.Load()
+	}
 	var rl unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) != nil {
-		return 0
+		rl.Cur = 0
 	}
+	fileLimit.Store(rl.Cur)
+	fileLimitAt.Store(now)
 	return rl.Cur
 }
+
+var (
+	fileLimit   atomic.Uint64
+	fileLimitAt atomic.Int64 // when fileLimit was asked, in Unix nanoseconds
+)
 
 func takeUsageFile() bool {
 	limit := usageFileLimit()
@@ -221,9 +241,11 @@ func readUint(path string) uint64 {
 }
 
 // CachedUsage returns the last reading, however old, without reading the
-// files; ok is false when the group was never read.
+// files or waiting for a reading in progress; ok is false when the group
+// was never read.
 func (g *Group) CachedUsage() (u Usage, ok bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.cached, !g.cachedAt.IsZero()
+	if r := g.last.Load(); r != nil {
+		return r.u, true
+	}
+	return Usage{}, false
 }

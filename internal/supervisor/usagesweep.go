@@ -18,15 +18,21 @@ import (
 // So those replies do not read the files themselves. They start a sweep
 // that reads every group (one at a time, in the background), wait for it
 // for at most sweepWait, and then take each group's last reading, however
-// old; a group never read yet has no usage in the reply. With a few
-// thousand programs the sweep ends well within the wait and the replies
-// are as fresh as before; with more, a reply is as quick as without
-// cgroups and its readings lag by at most a sweep and its pause. A sweep
-// starts at most once per usage TTL, and no sooner after the last one
-// began than sweepDuty times what that one took, so a client polling in a
-// loop costs at most a quarter of a core in readings; and with no client
-// there is no sweep, so an idle daemon still never wakes. A call about
-// one process (getProcessInfo) reads its files directly, as before.
+// old (taking it never waits for a reading in progress); a group never
+// read yet has no usage in the reply. With a few thousand programs the
+// sweep ends within the wait and the replies are as fresh as before. With
+// more, a reply does not wait for the files, and its readings lag by at
+// most a sweep and the pause after it. A sweep starts only when a reply
+// asks for one, at most once per usage TTL, and no sooner after the last
+// one began than sweepDuty times what that one took: a client polling in
+// a loop costs at most a quarter of the time in readings, and with no
+// client there is no sweep, so an idle daemon still never wakes. A call
+// about one process (getProcessInfo) reads its files directly, as before.
+//
+// A sweep runs at full speed rather than paced: measured with 9,872
+// programs on two cores, replies during a sweep paced to a quarter of a
+// core took 30–110 ms against 11–15 ms between full-speed sweeps, so the
+// CPU is better given in one piece and then left alone.
 //
 // This is housekeeping with nothing to observe but how fresh the readings
 // are, so it runs on the real clock, like the cgroup's reading cache.
