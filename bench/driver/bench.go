@@ -89,6 +89,10 @@ func (b *bench) run(ctx context.Context) error {
 		}
 	}
 	if o.only["rss"] {
+		// Idle means settled, as for the 0 and 100 figures (startIdle).
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return err
+		}
 		var kb [2]float64
 		for i, s := range b.sides() {
 			kb[i] = float64(rssKB(big[s.name].Pid()))

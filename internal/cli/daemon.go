@@ -46,6 +46,7 @@ func runDaemon(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, Version)
 		return 0
 	}
+	oneProcessor()
 	path := fl.config
 	if path == "" {
 		cwd, _ := os.Getwd()
