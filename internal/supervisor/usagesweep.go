@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -96,6 +97,11 @@ func (s *Supervisor) sweepUsage(snap *snapshot, done chan struct{}) {
 			} else {
 				g.Usage()
 			}
+			// The daemon runs on one processor (cli/procs.go), and a
+			// reading is system calls too short for the runtime to hand
+			// the processor on: yield it after each group, so that a
+			// reply being encoded is not held up by the readings.
+			runtime.Gosched()
 		}
 	}
 	sw.mu.Lock()
