@@ -70,6 +70,22 @@ func (c *Client) Call(ctx context.Context, method string, args ...any) (any, err
 
 // CallRaw invokes method and returns the undecoded response body.
 func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byte, error) {
+	return c.post(ctx, nil, method, args...)
+}
+
+// CallDiscard invokes method, reads the whole reply into a buffer the
+// client reuses and returns its length: for benchmarks, whose figure is
+// then the daemon's time and not the client's allocator's.
+func (c *Client) CallDiscard(ctx context.Context, method string, args ...any) (int, error) {
+	b, err := c.post(ctx, c.buf[:0], method, args...)
+	if b != nil {
+		c.buf = b
+	}
+	return len(b), err
+}
+
+// post sends the call and appends the reply's body to buf.
+func (c *Client) post(ctx context.Context, buf []byte, method string, args ...any) ([]byte, error) {
 	req, err := EncodeCall(method, args...)
 	if err != nil {
 		return nil, err
@@ -84,7 +100,7 @@ func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byt
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp, nil)
+	body, err := readBody(resp, buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading response: %w", method, err)
 	}
@@ -92,34 +108,6 @@ func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byt
 		return nil, fmt.Errorf("%s: HTTP %s", method, resp.Status)
 	}
 	return body, nil
-}
-
-// CallDiscard invokes method, reads the whole reply into a buffer the
-// client reuses and returns its length: for benchmarks, whose figure is
-// then the daemon's time and not the client's allocator's.
-func (c *Client) CallDiscard(ctx context.Context, method string, args ...any) (int, error) {
-	req, err := EncodeCall(method, args...)
-	if err != nil {
-		return 0, err
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(req))
-	if err != nil {
-		return 0, err
-	}
-	hreq.Header.Set("Content-Type", "text/xml")
-	resp, err := c.HTTP.Do(hreq)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", method, err)
-	}
-	defer resp.Body.Close()
-	c.buf, err = readBody(resp, c.buf[:0])
-	if err != nil {
-		return 0, fmt.Errorf("%s: reading response: %w", method, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s: HTTP %s", method, resp.Status)
-	}
-	return len(c.buf), nil
 }
 
 // readBody appends the response's body to buf, in one allocation when the
