@@ -337,7 +337,8 @@ func (g *Group) JoinV1() func() error {
 
 // Populated reports whether any process is in the group.
 func (g *Group) Populated() (bool, error) {
-	b, err := os.ReadFile(filepath.Join(g.v2path, "cgroup.events"))
+	var buf [128]byte
+	b, err := readFile(filepath.Join(g.v2path, "cgroup.events"), buf[:])
 	if err != nil {
 		return false, err
 	}

@@ -128,7 +128,8 @@ func killTree(dir string) {
 	})
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(filepath.Join(dir, "cgroup.events"))
+		var buf [128]byte
+		b, err := readFile(filepath.Join(dir, "cgroup.events"), buf[:])
 		if err != nil || keyValue(b, "populated") == 0 {
 			return
 		}
