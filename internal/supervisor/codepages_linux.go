@@ -17,7 +17,10 @@ import (
 // private pages from this process (MADV_DONTNEED): they stay in the page
 // cache, shared and clean, and the ones the daemon touches again come back
 // on first use with a minor fault. Writable mappings are never touched: a
-// private page that was written would come back as the file's bytes.
+// private page that was written would come back as the file's bytes. A
+// binary replaced by a rename (as package managers and go install do)
+// leaves the mapped file in place; one overwritten in place was never safe
+// to run from, since the kernel may drop clean pages at any time.
 //
 // It returns how many bytes of mappings it released.
 func dropCodePages() int64 {
