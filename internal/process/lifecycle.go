@@ -2,6 +2,7 @@ package process
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"supervisord/internal/config"
@@ -162,16 +163,23 @@ func (p *Proc) lifecycleInfo(info *Info) {
 // options at their defaults it is the reference's description; otherwise
 // it adds when the next retry comes and the program's own status line.
 func DescribeIn(i Info, loc *time.Location) string {
-	d := describeReference(i, loc)
+	return string(AppendDescription(nil, &i, loc))
+}
+
+// AppendDescription appends DescribeIn(*i, loc).
+func AppendDescription(b []byte, i *Info, loc *time.Location) []byte {
+	start := len(b)
+	b = appendReference(b, i, loc)
 	if i.State == Backoff && i.RetryAt != 0 {
-		in := max(i.RetryAt-i.Now, 0)
-		d = fmt.Sprintf("%s; retry in %ds", d, in)
+		b = append(b, "; retry in "...)
+		b = strconv.AppendInt(b, max(i.RetryAt-i.Now, 0), 10)
+		b = append(b, 's')
 	}
 	if i.NotifyStatus != "" {
-		if d == "" {
-			return i.NotifyStatus
+		if len(b) > start {
+			b = append(b, "; "...)
 		}
-		d += "; " + i.NotifyStatus
+		b = append(b, i.NotifyStatus...)
 	}
-	return d
+	return b
 }

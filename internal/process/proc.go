@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -519,46 +520,57 @@ func StreamPath(s config.StreamLog) string {
 // with stop times in local time.
 func Describe(i Info) string { return DescribeIn(i, time.Local) }
 
-// describeReference is DescribeIn without the lifecycle additions: the
-// reference's description.
-func describeReference(i Info, loc *time.Location) string {
+// appendReference appends the reference's description, DescribeIn without
+// the lifecycle additions.
+func appendReference(b []byte, i *Info, loc *time.Location) []byte {
 	switch i.State {
 	case Running:
-		up := i.Now - i.Start
-		if up < 0 {
-			up = 0
-		}
-		return fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(up))
+		b = append(b, "pid "...)
+		b = strconv.AppendInt(b, int64(i.Pid), 10)
+		b = append(b, ", uptime "...)
+		return AppendUptime(b, max(i.Now-i.Start, 0))
 	case Fatal, Backoff:
 		if i.SpawnErr != "" {
-			return i.SpawnErr
+			return append(b, i.SpawnErr...)
 		}
-		return fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
+		b = append(b, `unknown error (try "tail `...)
+		b = append(b, i.Name...)
+		return append(b, `")`...)
 	case Stopped, Exited:
 		if i.Start != 0 {
-			return time.Unix(i.Stop, 0).In(loc).Format("Jan 02 03:04 PM")
+			return time.Unix(i.Stop, 0).In(loc).AppendFormat(b, "Jan 02 03:04 PM")
 		}
 		if i.State == Stopped && i.SpawnErr != "" {
 			// Why it has not started yet (waiting for dependencies);
 			// the reference never sets spawnerr before a first start.
-			return i.SpawnErr
+			return append(b, i.SpawnErr...)
 		}
-		return "Not started"
+		return append(b, "Not started"...)
 	}
-	return ""
+	return b
 }
 
 // FormatUptime formats seconds as Python's timedelta does: "H:MM:SS",
 // "1 day, H:MM:SS", "N days, H:MM:SS".
-func FormatUptime(secs int64) string {
+func FormatUptime(secs int64) string { return string(AppendUptime(nil, secs)) }
+
+// AppendUptime appends FormatUptime(secs).
+func AppendUptime(b []byte, secs int64) []byte {
 	days := secs / 86400
 	secs %= 86400
-	hms := fmt.Sprintf("%d:%02d:%02d", secs/3600, secs%3600/60, secs%60)
-	switch days {
-	case 0:
-		return hms
-	case 1:
-		return "1 day, " + hms
+	switch {
+	case days == 1:
+		b = append(b, "1 day, "...)
+	case days != 0:
+		b = strconv.AppendInt(b, days, 10)
+		b = append(b, " days, "...)
 	}
-	return fmt.Sprintf("%d days, %s", days, hms)
+	b = strconv.AppendInt(b, secs/3600, 10)
+	b = append(b, ':')
+	b = append2(b, secs%3600/60)
+	b = append(b, ':')
+	return append2(b, secs%60)
 }
+
+// append2 appends n, 0 to 99, as two digits.
+func append2(b []byte, n int64) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }

@@ -1,7 +1,9 @@
 package rpc
 
 import (
+	"slices"
 	"sort"
+	"sync"
 
 	"supervisord/internal/process"
 	"supervisord/internal/xmlrpc"
@@ -35,7 +37,7 @@ func (r infoRow) AppendXMLRPC(b []byte) ([]byte, error) {
 	b = xmlrpc.StringMember(b, "stdout_logfile", p.StdoutLogfile)
 	b = xmlrpc.StringMember(b, "stderr_logfile", p.StderrLogfile)
 	b = xmlrpc.IntMember(b, "pid", int64(p.Pid))
-	b = xmlrpc.StringMember(b, "description", describe(p, r.now, r.a.loc))
+	b = r.a.descriptionMember(b, p, r.now)
 	if p.Health != "" {
 		b = xmlrpc.StringMember(b, "health", p.Health)
 	}
@@ -60,24 +62,39 @@ func (r infoRow) AppendXMLRPC(b []byte) ([]byte, error) {
 // usageSize is the markup of a row's five usage members, numbers included.
 const usageSize = 5 * 80
 
-// infoRows is getAllProcessInfo's reply, encoded row by row.
-type infoRows []infoRow
+// infoRows is getAllProcessInfo's reply, encoded row by row. Its row
+// slice (40 bytes a process) comes from a pool and goes back once the reply
+// is encoded (Release): allocated per call, it was most of what a call
+// allocated, and each collection it brought on made a reply wait.
+type infoRows struct {
+	rows  []infoRow
+	order []int // the groups' indexes, by name
+}
+
+var infoRowsPool sync.Pool
+
+// Release implements xmlrpc.Releaser: the server is done with the reply.
+func (rs *infoRows) Release() {
+	clear(rs.rows) // no row keeps a snapshot alive from the pool
+	rs.rows = rs.rows[:0]
+	infoRowsPool.Put(rs)
+}
 
 // EncodedSize implements xmlrpc.Sizer: the markup of a row is about 1,100
 // bytes, plus its strings (the description is under 128) and its usage
 // members when it has them.
-func (rs infoRows) EncodedSize() int {
+func (rs *infoRows) EncodedSize() int {
 	n := 64
-	for _, r := range rs {
+	for _, r := range rs.rows {
 		p := r.p
 		n += 1100 + 128 + usageSize + len(p.Name) + len(r.g.Name) + 2*len(p.StdoutLogfile) + len(p.StderrLogfile) + len(p.SpawnErr) + len(p.Health)
 	}
 	return n
 }
 
-func (rs infoRows) AppendXMLRPC(b []byte) ([]byte, error) {
+func (rs *infoRows) AppendXMLRPC(b []byte) ([]byte, error) {
 	b = xmlrpc.ArrayStart(b)
-	for _, r := range rs {
+	for _, r := range rs.rows {
 		b, _ = r.AppendXMLRPC(b)
 	}
 	return xmlrpc.ArrayEnd(b), nil
@@ -85,19 +102,24 @@ func (rs infoRows) AppendXMLRPC(b []byte) ([]byte, error) {
 
 // allInfoRows orders every row as AllProcessInfo does: by group name,
 // then process name.
-func (a *API) allInfoRows(groups []GroupSnapshot, now int64) infoRows {
-	order := make([]int, len(groups))
+func (a *API) allInfoRows(groups []GroupSnapshot, now int64) *infoRows {
+	rs, _ := infoRowsPool.Get().(*infoRows)
+	if rs == nil {
+		rs = &infoRows{}
+	}
+	order := rs.order[:0]
 	n := 0
 	for i := range groups {
-		order[i] = i
+		order = append(order, i)
 		n += len(groups[i].Processes)
 	}
+	rs.order = order
 	sort.SliceStable(order, func(x, y int) bool { return groups[order[x]].Name < groups[order[y]].Name })
 	_, cached := a.b.(UsageReader)
 	if cached {
 		a.b.(UsageReader).RefreshUsage()
 	}
-	out := make(infoRows, 0, n)
+	out := slices.Grow(rs.rows[:0], n)
 	for _, gi := range order {
 		g := &groups[gi]
 		start := len(out)
@@ -107,5 +129,6 @@ func (a *API) allInfoRows(groups []GroupSnapshot, now int64) infoRows {
 		rows := out[start:]
 		sort.SliceStable(rows, func(x, y int) bool { return rows[x].p.Name < rows[y].p.Name })
 	}
-	return out
+	rs.rows = out
+	return rs
 }

@@ -94,6 +94,9 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		s.encodes.enter()
 		out, err = xmlrpc.AppendResponse((*buf)[:0], v)
 		s.encodes.leave()
+		if r, ok := v.(xmlrpc.Releaser); ok {
+			r.Release()
+		}
 		if err != nil {
 			s.logLimited("cannot encode the reply to " + method + ": " + err.Error())
 		}

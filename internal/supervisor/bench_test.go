@@ -89,6 +89,9 @@ func BenchmarkGetAllProcessInfo(b *testing.B) {
 				if buf, err = xmlrpc.AppendResponse(buf[:0], v); err != nil {
 					b.Fatal(err)
 				}
+				if r, ok := v.(xmlrpc.Releaser); ok { // as the server does
+					r.Release()
+				}
 			}
 			b.SetBytes(int64(len(buf)))
 		})

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"runtime"
 	"sync"
 	"time"
@@ -17,10 +18,13 @@ import (
 // about two and a half seconds for 10,000 programs, in every reply.
 //
 // So those replies do not read the files themselves. They start a sweep
-// that reads every group (one at a time, in the background), wait for it
-// for at most sweepWait, and then take each group's last reading, however
-// old (taking it never waits for a reading in progress); a group never
-// read yet has no usage in the reply. With a few thousand programs the
+// that reads every group (one at a time, in the background) and take each
+// group's last reading (taking it never waits for a reading in progress);
+// a group never read yet has no usage in the reply. A reply waits for the
+// sweep it started, at most sweepWait, only when the last sweep ended more
+// than sweepRecent ago: a client polling in a loop gets readings at most a
+// sweep and two seconds old and never waits, while a status asked now and
+// then gets readings taken for it. With a few thousand programs the
 // sweep ends within the wait and the replies are as fresh as before. With
 // more, a reply does not wait for the files, and its readings lag by at
 // most a sweep and the pause after it. A sweep starts only when a reply
@@ -38,8 +42,9 @@ import (
 // This is housekeeping with nothing to observe but how fresh the readings
 // are, so it runs on the real clock, like the cgroup's reading cache.
 const (
-	sweepWait = 20 * time.Millisecond
-	sweepDuty = 4
+	sweepWait   = 20 * time.Millisecond
+	sweepDuty   = 4
+	sweepRecent = 2 * time.Second // readings a reply takes without waiting
 )
 
 // usageSweep is the state of the background readings.
@@ -47,11 +52,14 @@ type usageSweep struct {
 	mu      sync.Mutex
 	running chan struct{} // closed when the running sweep ends; nil when none runs
 	began   time.Time     // when the last sweep began
+	ended   time.Time     // when the last finished sweep ended
 	took    time.Duration // how long the last finished sweep took
 	sweeps  uint64        // sweeps begun, for tests
 	// read takes one group's reading: (*cgroup.Group).Usage; a test
-	// slows it down to see the wait's bound.
+	// slows it down to see the wait's bound. wait, when set, replaces
+	// sweepWait, for a test to tell a wait from none on a slow machine.
 	read func(*cgroup.Group)
+	wait time.Duration
 }
 
 // RefreshUsage brings the usage readings of every process up to date for
@@ -63,9 +71,9 @@ func (s *Supervisor) RefreshUsage() {
 	}
 	sw := &s.sweep
 	sw.mu.Lock()
+	now := time.Now()
 	done := sw.running
 	if done == nil {
-		now := time.Now()
 		if !sw.began.IsZero() && now.Sub(sw.began) < max(cgroup.UsageTTL, sweepDuty*sw.took) {
 			sw.mu.Unlock()
 			return
@@ -75,8 +83,13 @@ func (s *Supervisor) RefreshUsage() {
 		sw.sweeps++
 		go s.sweepUsage(snap, done)
 	}
+	recent := !sw.ended.IsZero() && now.Sub(sw.ended) < sweepRecent
+	wait := cmp.Or(sw.wait, sweepWait)
 	sw.mu.Unlock()
-	t := time.NewTimer(sweepWait)
+	if recent {
+		return
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-done:
@@ -105,7 +118,8 @@ func (s *Supervisor) sweepUsage(snap *snapshot, done chan struct{}) {
 		}
 	}
 	sw.mu.Lock()
-	sw.took, sw.running = time.Since(t0), nil
+	sw.ended = time.Now()
+	sw.took, sw.running = sw.ended.Sub(t0), nil
 	sw.mu.Unlock()
 	close(done)
 }

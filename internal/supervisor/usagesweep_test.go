@@ -42,8 +42,9 @@ func sweepGroups(t *testing.T, n int) (*Supervisor, []*cgroup.Group) {
 }
 
 // TestUsageSweep: a reply about every process reads each group once per
-// sweep, waits for a slow sweep no longer than sweepWait and then takes
-// the last readings, and starts no new sweep while the last is recent.
+// sweep; it waits for a sweep only when the readings are not recent, and
+// then no longer than sweepWait; and no new sweep starts while the last
+// one is recent.
 func TestUsageSweep(t *testing.T) {
 	s, gs := sweepGroups(t, 3)
 	for _, g := range gs {
@@ -69,8 +70,12 @@ func TestUsageSweep(t *testing.T) {
 
 	// A slow sweep: the reply returns after sweepWait, the sweep ends
 	// later, and the next reply waits for no new one.
+	// Readings taken less than sweepRecent ago: a new sweep starts, the
+	// reply does not wait for it.
 	s.sweep.mu.Lock()
 	s.sweep.began = time.Now().Add(-time.Hour)
+	s.sweep.ended = time.Now()
+	s.sweep.wait = time.Minute // a wait would show, however slow the machine
 	release := make(chan struct{})
 	s.sweep.read = func(g *cgroup.Group) {
 		<-release
@@ -79,11 +84,35 @@ func TestUsageSweep(t *testing.T) {
 	s.sweep.mu.Unlock()
 	t0 := time.Now()
 	s.RefreshUsage()
+	if d := time.Since(t0); d >= 30*time.Second {
+		t.Errorf("a reply with recent readings waited %v for a sweep", d)
+	}
+	s.sweep.mu.Lock()
+	done := s.sweep.running
+	s.sweep.mu.Unlock()
+	if done == nil {
+		t.Fatal("no sweep started for a reply past the readings' TTL")
+	}
+	close(release)
+	<-done
+
+	s.sweep.mu.Lock()
+	s.sweep.began = time.Now().Add(-time.Hour)
+	s.sweep.ended = time.Now().Add(-time.Hour)
+	s.sweep.wait = 0
+	release = make(chan struct{})
+	s.sweep.read = func(g *cgroup.Group) {
+		<-release
+		g.Usage()
+	}
+	s.sweep.mu.Unlock()
+	t0 = time.Now()
+	s.RefreshUsage()
 	if d := time.Since(t0); d < sweepWait {
 		t.Errorf("the reply waited %v for a blocked sweep, want sweepWait (%v)", d, sweepWait)
 	}
 	s.sweep.mu.Lock()
-	done := s.sweep.running
+	done = s.sweep.running
 	s.sweep.mu.Unlock()
 	if done == nil {
 		t.Fatal("no sweep running after the reply gave up waiting")
@@ -93,11 +122,11 @@ func TestUsageSweep(t *testing.T) {
 	s.sweep.mu.Lock()
 	took, sweeps := s.sweep.took, s.sweep.sweeps
 	s.sweep.mu.Unlock()
-	if took < sweepWait || sweeps != 2 {
+	if took < sweepWait || sweeps != 3 {
 		t.Errorf("the slow sweep took %v (%d sweeps)", took, sweeps)
 	}
 	s.RefreshUsage()
-	if s.sweep.sweeps != 2 {
+	if s.sweep.sweeps != 3 {
 		t.Error("a sweep began right after one that took long")
 	}
 }

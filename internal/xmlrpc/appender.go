@@ -1,6 +1,9 @@
 package xmlrpc
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // Appender is a value that encodes itself: AppendXMLRPC appends one
 // complete <value>…</value> element, in the layout the encoder uses, to b.
@@ -15,6 +18,13 @@ type Appender interface {
 // of doubling it while a large reply is written.
 type Sizer interface {
 	EncodedSize() int
+}
+
+// Releaser may be implemented by a reply that borrows memory for its
+// encoding: the server calls Release once the reply is encoded, and the
+// value is not used again.
+type Releaser interface {
+	Release()
 }
 
 // StructStart, StructEnd, ArrayStart and ArrayEnd are the framing of a
@@ -36,6 +46,12 @@ func StringMember(b []byte, name, v string) []byte {
 	b = append(b, "<value><string>"...)
 	b = appendEscaped(b, v)
 	return append(b, "</string></value>\n</member>\n"...)
+}
+
+// BytesMember is StringMember for a string held in v, which must not
+// change during the call.
+func BytesMember(b []byte, name string, v []byte) []byte {
+	return StringMember(b, name, unsafe.String(unsafe.SliceData(v), len(v)))
 }
 
 // IntMember appends a struct member holding an int.
