@@ -528,7 +528,7 @@ func appendReference(b []byte, i *Info, loc *time.Location) []byte {
 		b = append(b, "pid "...)
 		b = strconv.AppendInt(b, int64(i.Pid), 10)
 		b = append(b, ", uptime "...)
-		return AppendUptime(b, max(i.Now-i.Start, 0))
+		return appendUptime(b, max(i.Now-i.Start, 0))
 	case Fatal, Backoff:
 		if i.SpawnErr != "" {
 			return append(b, i.SpawnErr...)
@@ -550,12 +550,9 @@ func appendReference(b []byte, i *Info, loc *time.Location) []byte {
 	return b
 }
 
-// FormatUptime formats seconds as Python's timedelta does: "H:MM:SS",
+// appendUptime appends secs as Python's timedelta prints it: "H:MM:SS",
 // "1 day, H:MM:SS", "N days, H:MM:SS".
-func FormatUptime(secs int64) string { return string(AppendUptime(nil, secs)) }
-
-// AppendUptime appends FormatUptime(secs).
-func AppendUptime(b []byte, secs int64) []byte {
+func appendUptime(b []byte, secs int64) []byte {
 	days := secs / 86400
 	secs %= 86400
 	switch {

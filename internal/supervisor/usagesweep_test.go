@@ -68,57 +68,22 @@ func TestUsageSweep(t *testing.T) {
 		t.Errorf("%d sweeps for two replies within the readings' TTL, want 1", s.sweep.sweeps)
 	}
 
-	// A slow sweep: the reply returns after sweepWait, the sweep ends
-	// later, and the next reply waits for no new one.
 	// Readings taken less than sweepRecent ago: a new sweep starts, the
 	// reply does not wait for it.
-	s.sweep.mu.Lock()
-	s.sweep.began = time.Now().Add(-time.Hour)
-	s.sweep.ended = time.Now()
-	s.sweep.wait = time.Minute // a wait would show, however slow the machine
-	release := make(chan struct{})
-	s.sweep.read = func(g *cgroup.Group) {
-		<-release
-		g.Usage()
-	}
-	s.sweep.mu.Unlock()
-	t0 := time.Now()
-	s.RefreshUsage()
-	if d := time.Since(t0); d >= 30*time.Second {
+	release, d := blockedSweep(t, s, time.Now(), time.Minute) // a wait would show, however slow the machine
+	if d >= 30*time.Second {
 		t.Errorf("a reply with recent readings waited %v for a sweep", d)
 	}
-	s.sweep.mu.Lock()
-	done := s.sweep.running
-	s.sweep.mu.Unlock()
-	if done == nil {
-		t.Fatal("no sweep started for a reply past the readings' TTL")
-	}
-	close(release)
-	<-done
+	release()
 
-	s.sweep.mu.Lock()
-	s.sweep.began = time.Now().Add(-time.Hour)
-	s.sweep.ended = time.Now().Add(-time.Hour)
-	s.sweep.wait = 0
-	release = make(chan struct{})
-	s.sweep.read = func(g *cgroup.Group) {
-		<-release
-		g.Usage()
-	}
-	s.sweep.mu.Unlock()
-	t0 = time.Now()
-	s.RefreshUsage()
-	if d := time.Since(t0); d < sweepWait {
+	// A slow sweep without recent readings: the reply returns after
+	// sweepWait, the sweep ends later, and the next reply waits for no
+	// new one.
+	release, d = blockedSweep(t, s, time.Now().Add(-time.Hour), 0)
+	if d < sweepWait {
 		t.Errorf("the reply waited %v for a blocked sweep, want sweepWait (%v)", d, sweepWait)
 	}
-	s.sweep.mu.Lock()
-	done = s.sweep.running
-	s.sweep.mu.Unlock()
-	if done == nil {
-		t.Fatal("no sweep running after the reply gave up waiting")
-	}
-	close(release)
-	<-done
+	release()
 	s.sweep.mu.Lock()
 	took, sweeps := s.sweep.took, s.sweep.sweeps
 	s.sweep.mu.Unlock()
@@ -129,4 +94,32 @@ func TestUsageSweep(t *testing.T) {
 	if s.sweep.sweeps != 3 {
 		t.Error("a sweep began right after one that took long")
 	}
+}
+
+// blockedSweep makes the next reply start a sweep that blocks before its
+// first reading, with the last sweep ended at ended and the reply's wait
+// bound set to wait (0: sweepWait). It returns how long the reply took
+// and a function that lets the sweep go and waits for its end.
+func blockedSweep(t *testing.T, s *Supervisor, ended time.Time, wait time.Duration) (release func(), took time.Duration) {
+	t.Helper()
+	gate := make(chan struct{})
+	s.sweep.mu.Lock()
+	s.sweep.began = time.Now().Add(-time.Hour)
+	s.sweep.ended = ended
+	s.sweep.wait = wait
+	s.sweep.read = func(g *cgroup.Group) {
+		<-gate
+		g.Usage()
+	}
+	s.sweep.mu.Unlock()
+	t0 := time.Now()
+	s.RefreshUsage()
+	took = time.Since(t0)
+	s.sweep.mu.Lock()
+	done := s.sweep.running
+	s.sweep.mu.Unlock()
+	if done == nil {
+		t.Fatal("no sweep running after a reply past the readings' TTL")
+	}
+	return func() { close(gate); <-done }, took
 }
