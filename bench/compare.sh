@@ -33,7 +33,8 @@ fi
 
 go build -o "$work/driver" ./bench/driver
 go build -o "$work/forkexec" ./bench/forkexec
+go build -o "$work/rpcfloor" ./bench/rpcfloor
 
 echo "machine: $(nproc) CPUs, $(uname -sr), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)" >&2
 # The driver's own timeout keeps a wedged daemon from stalling the run.
-timeout --foreground --signal=INT 30m "$work/driver" -ref "$REF" -ours "$OURS" -forkexec "$work/forkexec" "$@"
+timeout --foreground --signal=INT 30m "$work/driver" -ref "$REF" -ours "$OURS" -forkexec "$work/forkexec" -rpcfloor "$work/rpcfloor" "$@"

@@ -5,9 +5,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -319,78 +323,136 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // rpcLoad calls getAllProcessInfo from n concurrent clients for the
-// configured duration on each side.
+// configured duration on each side. With a floor server, the same clients
+// first run against it serving that side's reply: what p99 ÷ p50 this
+// machine allows a reply of that size.
 func (b *bench) rpcLoad(ctx context.Context, big map[string]*harness.Daemon, n int) error {
-	var p50, p99, rate [2]float64
+	var p50, p99, rate, f50, f99 [2]float64
 	for i, s := range b.sides() {
 		d := big[s.name]
 		c := harness.NewUnixClient(d.Paths.Socket, time.Minute)
 		// One checked call first: the answer must list every process.
-		v, err := c.Call(ctx, "supervisor.getAllProcessInfo")
+		reply, err := c.CallRaw(ctx, "supervisor.getAllProcessInfo")
+		c.Close()
 		if err != nil {
-			c.Close()
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		if got, _ := v.([]any); len(got) != b.opts.programs {
-			c.Close()
+		if v, err := harness.DecodeResponse(reply); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		} else if got, _ := v.([]any); len(got) != b.opts.programs {
 			return fmt.Errorf("%s: getAllProcessInfo listed %d processes, want %d", s.name, len(got), b.opts.programs)
 		}
-		c.Close()
-
-		var mu sync.Mutex // guards lat, failed
-		var lat []time.Duration
-		var failed error
-		end := time.Now().Add(b.opts.rpcDuration)
-		var wg sync.WaitGroup
-		t0 := time.Now()
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c := harness.NewUnixClient(d.Paths.Socket, time.Minute)
-				defer c.Close()
-				var mine []time.Duration
-				for time.Now().Before(end) && ctx.Err() == nil {
-					start := time.Now()
-					body, err := c.CallRaw(ctx, "supervisor.getAllProcessInfo")
-					if err == nil && (!bytes.Contains(body, []byte("<methodResponse>")) || bytes.Contains(body, []byte("<fault>"))) {
-						err = fmt.Errorf("bad response: %.200s", body)
-					}
-					if err != nil {
-						mu.Lock()
-						failed = err
-						mu.Unlock()
-						return
-					}
-					mine = append(mine, time.Since(start))
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
-			}()
+		if b.opts.rpcfloor != "" {
+			lat, _, err := b.floorLatencies(ctx, reply, n)
+			if err != nil {
+				return fmt.Errorf("%s: floor: %w", s.name, err)
+			}
+			f50[i], f99[i] = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+			b.logf("floor with %s's reply (%d bytes) ×%d clients: %d calls, p50 %.2fms p99 %.2fms", s.name, len(reply), n, len(lat), f50[i], f99[i])
 		}
-		wg.Wait()
-		elapsed := time.Since(t0).Seconds()
-		if ctx.Err() != nil {
-			return errInterrupted
+		lat, r, err := rpcLatencies(ctx, d.Paths.Socket, n, b.opts.rpcDuration)
+		if err != nil {
+			return fmt.Errorf("%s: getAllProcessInfo: %w", s.name, err)
 		}
-		if failed != nil {
-			return fmt.Errorf("%s: getAllProcessInfo: %w", s.name, failed)
-		}
-		if len(lat) == 0 {
-			return fmt.Errorf("%s: no getAllProcessInfo call completed", s.name)
-		}
-		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-		p50[i] = ms(percentile(lat, 50))
-		p99[i] = ms(percentile(lat, 99))
-		rate[i] = float64(len(lat)) / elapsed
+		p50[i], p99[i], rate[i] = ms(percentile(lat, 50)), ms(percentile(lat, 99)), r
 		b.logf("%s: getAllProcessInfo ×%d clients: %d calls, p50 %.1fms p99 %.1fms", s.name, n, len(lat), p50[i], p99[i])
 	}
 	what := fmt.Sprintf("getAllProcessInfo, %d programs, %d client(s)", b.opts.programs, n)
 	b.table.add(row{what + " p50", "ms", p50[0], p50[1], true})
 	b.table.add(row{what + " p99", "ms", p99[0], p99[1], true})
 	b.table.add(row{what, "calls/s", rate[0], rate[1], false})
+	b.table.add(row{"  p99 ÷ p50", "×", p99[0] / p50[0], p99[1] / p50[1], true})
+	if b.opts.rpcfloor != "" {
+		b.table.add(row{"  floor, the same reply from a minimal server: p50", "ms", f50[0], f50[1], true})
+		b.table.add(row{"  floor p99 ÷ p50", "×", f99[0] / f50[0], f99[1] / f50[1], true})
+	}
 	return nil
+}
+
+// rpcLatencies calls getAllProcessInfo from n clients on the socket for d
+// and returns the sorted latencies and the calls per second. Each client
+// reads replies into a buffer it reuses: a fresh megabyte per call made
+// the client's collector, not the server, the tail.
+func rpcLatencies(ctx context.Context, socket string, n int, d time.Duration) ([]time.Duration, float64, error) {
+	var mu sync.Mutex // guards lat, failed
+	var lat []time.Duration
+	var failed error
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := harness.NewUnixClient(socket, time.Minute)
+			defer c.Close()
+			var mine []time.Duration
+			for time.Now().Before(end) && ctx.Err() == nil {
+				start := time.Now()
+				body, err := c.CallReused(ctx, "supervisor.getAllProcessInfo")
+				if err == nil && (!bytes.Contains(body, []byte("<methodResponse>")) || bytes.Contains(body, []byte("<fault>"))) {
+					err = fmt.Errorf("bad response: %.200s", body)
+				}
+				if err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(t0).Seconds()
+	if ctx.Err() != nil {
+		return nil, 0, errInterrupted
+	}
+	if failed != nil {
+		return nil, 0, failed
+	}
+	if len(lat) == 0 {
+		return nil, 0, errors.New("no call completed")
+	}
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	return lat, float64(len(lat)) / elapsed, nil
+}
+
+// floorLatencies starts the floor server with reply and runs the clients
+// against it.
+func (b *bench) floorLatencies(ctx context.Context, reply []byte, n int) ([]time.Duration, float64, error) {
+	dir, err := os.MkdirTemp("", "sdfloor")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer os.RemoveAll(dir)
+	file, socket := filepath.Join(dir, "reply.xml"), filepath.Join(dir, "sock")
+	if err := os.WriteFile(file, reply, 0o600); err != nil {
+		return nil, 0, err
+	}
+	cmd := exec.Command(b.opts.rpcfloor, "-socket", socket, "-reply", file)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if conn, err := net.Dial("unix", socket); err == nil {
+			conn.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, 0, errors.New("the floor server made no socket in 10s")
+		}
+		time.Sleep(5 * time.Millisecond) // polling for the listener
+	}
+	return rpcLatencies(ctx, socket, n, b.opts.rpcDuration)
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {

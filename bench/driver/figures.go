@@ -53,7 +53,7 @@ func (b *bench) callCPU(ctx context.Context, d *harness.Daemon, name string, cal
 		return 0, err
 	}
 	for range calls / 4 {
-		if _, err := c.CallRaw(ctx, "supervisor.getProcessInfo", name); err != nil {
+		if _, err := c.CallDiscard(ctx, "supervisor.getProcessInfo", name); err != nil {
 			return 0, err
 		}
 	}
@@ -63,7 +63,7 @@ func (b *bench) callCPU(ctx context.Context, d *harness.Daemon, name string, cal
 	for range batches {
 		before := cpuNanos(d.Pid())
 		for range per {
-			if _, err := c.CallRaw(ctx, "supervisor.getProcessInfo", name); err != nil {
+			if _, err := c.CallDiscard(ctx, "supervisor.getProcessInfo", name); err != nil {
 				return 0, err
 			}
 		}

@@ -34,6 +34,7 @@ type options struct {
 	keep         bool
 
 	forkexec string // the fork/exec limit command
+	rpcfloor string // the getAllProcessInfo latency floor (bench/rpcfloor)
 	calls    int
 	busy     time.Duration
 	scale    []int
@@ -58,6 +59,7 @@ func main() {
 	flag.StringVar(&clients, "clients", "1,8", "concurrent clients for getAllProcessInfo")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directories (configs and logs)")
 	flag.StringVar(&o.forkexec, "forkexec", "", "fork/exec limit command (bench/forkexec), run before each start")
+	flag.StringVar(&o.rpcfloor, "rpcfloor", "", "latency floor server (bench/rpcfloor), run with each side's reply before it")
 	flag.IntVar(&o.calls, "calls", 2000, "sequential getProcessInfo calls for the per-call CPU")
 	flag.DurationVar(&o.busy, "busy", 4*time.Second, "duration of the busy getAllProcessInfo client (RSS)")
 	flag.StringVar(&scale, "scale", "100,1000,10000", "program counts for the scale run (ours alone)")

@@ -77,11 +77,18 @@ func (c *Client) CallRaw(ctx context.Context, method string, args ...any) ([]byt
 // client reuses and returns its length: for benchmarks, whose figure is
 // then the daemon's time and not the client's allocator's.
 func (c *Client) CallDiscard(ctx context.Context, method string, args ...any) (int, error) {
+	b, err := c.CallReused(ctx, method, args...)
+	return len(b), err
+}
+
+// CallReused is CallRaw into the buffer CallDiscard uses: the body it
+// returns is valid only until the client's next call.
+func (c *Client) CallReused(ctx context.Context, method string, args ...any) ([]byte, error) {
 	b, err := c.post(ctx, c.buf[:0], method, args...)
 	if b != nil {
 		c.buf = b
 	}
-	return len(b), err
+	return b, err
 }
 
 // post sends the call and appends the reply's body to buf.
