@@ -53,6 +53,9 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 	if lc, ok := c.(*lingerConn); ok {
 		c = lc.Conn
 	}
+	if qc, ok := c.(*quietConn); ok {
+		c = qc.Conn
+	}
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return ctx

@@ -74,7 +74,7 @@ func (l *lingerListener) Accept() (net.Conn, error) {
 		}
 		return nil, err
 	}
-	return &lingerConn{Conn: c, slots: l.slots}, nil
+	return &lingerConn{Conn: quiet(c), slots: l.slots}, nil
 }
 
 // lingerConn closes with a lingering close.
