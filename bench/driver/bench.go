@@ -589,13 +589,20 @@ func cpuSeconds(pid int) float64 {
 }
 
 // rssKB is VmRSS of pid in KiB.
-func rssKB(pid int) int {
+func rssKB(pid int) int { return statusKB(pid, "VmRSS:") }
+
+// anonKB is the anonymous part of pid's RSS (heap, stacks), without the
+// file-backed pages of its executable and libraries.
+func anonKB(pid int) int { return statusKB(pid, "RssAnon:") }
+
+// statusKB reads a kB field of /proc/pid/status.
+func statusKB(pid int, field string) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
 			return n
 		}
