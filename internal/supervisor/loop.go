@@ -440,6 +440,7 @@ func (l *loop) reap() {
 			l.preStartHookExited(p, code, how)
 		} else {
 			l.stepDone(p.Exited(l, code, how, l.now))
+			l.removeEarly(p)
 		}
 		l.markRow(p)
 		l.touch(p)

@@ -524,3 +524,65 @@ autorestart=true
 		t.Error("the child without pdeathsig died too: the test proves nothing")
 	}
 }
+
+// During a shutdown, a program's cgroup is removed as soon as its process
+// has exited, not after the last program is gone. Both programs are in one
+// group, which a shutdown stops at once (groups go one after another).
+func TestShutdownRemovesEachCgroupAsItsProcessExits(t *testing.T) {
+	e := newEnv(t)
+	e.start("", `[program:quick]
+command=sleep 1000
+startsecs=0
+
+[program:slow]
+command=sh -c "trap '' TERM; exec sleep 1000"
+startsecs=0
+stopwaitsecs=60
+
+[group:g]
+programs=quick,slow
+`)
+	e.waitState("g:quick", "RUNNING")
+	slowPid := e.waitState("g:slow", "RUNNING")["pid"].(int)
+	groupDirs := func(name string) []string {
+		var dirs []string
+		for _, root := range []string{v2mount(), "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu"} {
+			d, _ := filepath.Glob(filepath.Join(root, e.parent, "supervisord-*", "g:"+name))
+			dirs = append(dirs, d...)
+		}
+		return dirs
+	}
+	quickDirs, slowDirs := groupDirs("quick"), groupDirs("slow")
+	if len(quickDirs) == 0 || len(slowDirs) == 0 {
+		t.Fatalf("cgroups of quick %v and slow %v", quickDirs, slowDirs)
+	}
+
+	e.d.Signal(t, syscall.SIGTERM)
+	// slow ignores SIGTERM and has a minute before its SIGKILL: quick's
+	// groups must go while slow is still being waited for.
+	e.waitFor("quick's cgroups removed", 20*time.Second, func() bool {
+		for _, d := range quickDirs {
+			if _, err := os.Stat(d); err == nil {
+				return false
+			}
+		}
+		return true
+	})
+	if !harness.Alive(slowPid) {
+		t.Fatal("slow is gone already: the order was not tested")
+	}
+	for _, d := range slowDirs {
+		if _, err := os.Stat(d); err != nil {
+			t.Fatalf("slow's cgroup went before slow: %v", err)
+		}
+	}
+	syscall.Kill(slowPid, syscall.SIGKILL)
+	if code := e.d.WaitExit(t, 20*time.Second); code != 0 {
+		t.Fatalf("the daemon exited with %d", code)
+	}
+	for _, d := range slowDirs {
+		if _, err := os.Stat(d); err == nil {
+			t.Errorf("%s outlived the daemon", d)
+		}
+	}
+}
