@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -150,13 +149,11 @@ func (q *quietConn) Write(p []byte) (int, error) {
 // opError reports err as the net package reports a failed read or write
 // (net/http tells a client that went away from other failures by it). An
 // error of the poller (a deadline, a closed connection) comes already
-// wrapped, under the raw operation's name.
+// wrapped, freshly, under the raw operation's name, which is renamed.
 func (q *quietConn) opError(op string, err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		e := *oe
-		e.Op = op
-		return &e
+	if oe, ok := err.(*net.OpError); ok {
+		oe.Op = op
+		return oe
 	}
 	return &net.OpError{Op: op, Net: q.LocalAddr().Network(), Source: q.LocalAddr(), Addr: q.RemoteAddr(), Err: err}
 }
