@@ -325,15 +325,24 @@ func (l *loop) contain(p *proc, spec *spawn.Spec) (func(), error) {
 		l.dropCgroup(p)
 	}
 	if p.cg.group == nil {
-		lim, err := groupLimits(m, p)
+		have := m.Have()
+		for _, miss := range []struct {
+			set       bool
+			have      bool
+			key, ctrl string
+		}{{lim.MemoryLimit > 0, have.Memory, "memory_limit", "memory"}, {lim.CPULimit > 0, have.CPU, "cpu_limit", "cpu"}, {lim.PidsLimit > 0, have.Pids, "pids_limit", "pids"}} {
+			if miss.set && !miss.have {
+				return nil, fmt.Errorf("cgroup: %s is set but the %s controller is not available", miss.key, miss.ctrl)
+			}
+		}
+		g, err := m.Group(cgroup.GroupName(p.Config.Group, p.Config.Name), cgroup.Limits{
+			MemoryBytes: lim.MemoryLimit, CPUs: lim.CPULimit, Pids: lim.PidsLimit})
 		if err != nil {
 			return nil, err
 		}
-		g, err := m.Group(cgroup.GroupName(p.Config.Group, p.Config.Name), lim)
-		if err != nil {
-			return nil, err
-		}
-		l.adoptGroup(p, g, g.OOMKills())
+		p.cg.group = g
+		p.cg.oomSeen = g.OOMKills()
+		l.ct.byGroup[g] = p
 	}
 	g := p.cg.group
 	fd, err := g.OpenFD()
@@ -343,29 +352,6 @@ func (l *loop) contain(p *proc, spec *spawn.Spec) (func(), error) {
 	spec.Contain.UseCgroupFD, spec.Contain.CgroupFD = true, fd
 	spec.Contain.JoinThread = g.JoinV1()
 	return func() { syscall.Close(fd) }, nil
-}
-
-// groupLimits is the limits of p's cgroup, or why it cannot have them.
-func groupLimits(m *cgroup.Manager, p *proc) (cgroup.Limits, error) {
-	lim := p.Config.Limits
-	have := m.Have()
-	for _, miss := range []struct {
-		set       bool
-		have      bool
-		key, ctrl string
-	}{{lim.MemoryLimit > 0, have.Memory, "memory_limit", "memory"}, {lim.CPULimit > 0, have.CPU, "cpu_limit", "cpu"}, {lim.PidsLimit > 0, have.Pids, "pids_limit", "pids"}} {
-		if miss.set && !miss.have {
-			return cgroup.Limits{}, fmt.Errorf("cgroup: %s is set but the %s controller is not available", miss.key, miss.ctrl)
-		}
-	}
-	return cgroup.Limits{MemoryBytes: lim.MemoryLimit, CPUs: lim.CPULimit, Pids: lim.PidsLimit}, nil
-}
-
-// adoptGroup makes g p's cgroup; oomSeen is its OOM kill count when made.
-func (l *loop) adoptGroup(p *proc, g *cgroup.Group, oomSeen uint64) {
-	p.cg.group = g
-	p.cg.oomSeen = oomSeen
-	l.ct.byGroup[g] = p
 }
 
 // parkExit is called when p's main process has been reaped: when the rest
