@@ -586,3 +586,46 @@ programs=quick,slow
 		}
 	}
 }
+
+// A start of many programs makes their cgroups ahead of the forks; each
+// process must still land in its own cgroup, with its limit.
+func TestManyProgramsEachInItsOwnLimitedCgroup(t *testing.T) {
+	e := newEnv(t)
+	const n = 12 // above the count that makes the start prepare ahead
+	e.start("", fmt.Sprintf(`[program:many]
+command=sleep 1000
+process_name=m%%(process_num)02d
+numprocs=%d
+startsecs=0
+memory_limit=48MB
+`, n))
+	for i := range n {
+		name := fmt.Sprintf("m%02d", i)
+		pid := e.waitState("many:"+name, "RUNNING")["pid"].(int)
+		m, _ := filepath.Glob(filepath.Join(v2mount(), e.parent, "supervisord-*", "many:"+name))
+		if len(m) != 1 {
+			t.Fatalf("cgroup of %s: %v", name, m)
+		}
+		if got := procsIn(m[0]); len(got) != 1 || got[0] != pid {
+			t.Errorf("%s (pid %d): its cgroup holds %v", name, pid, got)
+		}
+		limit := filepath.Join(m[0], "memory.max")
+		if _, err := os.Stat(limit); err != nil { // memory is a v1 controller here
+			v1, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/memory", e.parent, "supervisord-*", "many:"+name))
+			if len(v1) != 1 {
+				t.Fatalf("v1 memory cgroup of %s: %v", name, v1)
+			}
+			if got := procsIn(v1[0]); len(got) != 1 || got[0] != pid {
+				t.Errorf("%s (pid %d): its v1 memory cgroup holds %v", name, pid, got)
+			}
+			limit = filepath.Join(v1[0], "memory.limit_in_bytes")
+		}
+		b, err := os.ReadFile(limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(b)); got != strconv.Itoa(48<<20) {
+			t.Errorf("%s: %s = %s, want %d", name, filepath.Base(limit), got, 48<<20)
+		}
+	}
+}
