@@ -301,7 +301,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 	})
 	inherit := d.handoff
 	d.handoff = nil
-	srv, err := server.New(cfg, sup, log, server.Options{Inherit: inherit, Extra: map[string]http.Handler{
+	srv, err := server.New(cfg, sup, log, server.Options{Inherit: inherit, CallSeen: sup.CallSeen, Extra: map[string]http.Handler{
 		"/metrics": metrics.Handler(sup, metrics.Options{}),
 		"/":        web.Handler(sup, web.Options{Version: Version}),
 	}})

@@ -47,6 +47,9 @@ type Options struct {
 	// Inherit are the sockets of the server this one replaces (see
 	// Handoff): those on the same paths and addresses are used again.
 	Inherit *Handoff
+	// CallSeen, if set, is called at the start of every request (the
+	// daemon hands memory back once requests stop).
+	CallSeen func()
 }
 
 // Server is a set of HTTP listeners serving the control API.
@@ -199,6 +202,20 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	}
 }
 
+// noteCalls calls Options.CallSeen before h. Probes are not calls: a
+// service manager's health checks every few seconds must not have the
+// daemon collect and hand memory back after each.
+func (s *Server) noteCalls(h http.Handler) http.Handler {
+	seen := s.opts.CallSeen
+	if seen == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen()
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Serve serves every listener until ctx is done, then shuts down
 // gracefully (waiting up to five seconds for requests in progress), or
 // until Shutdown or Close is called. It returns the first listener
@@ -212,7 +229,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	errs := make(chan error, len(s.listeners))
 	for _, l := range s.listeners {
 		hs := &http.Server{
-			Handler:           s.probes.bypassAuth(s.authenticate(l.auth, s.mux)),
+			Handler:           s.probes.bypassAuth(s.noteCalls(s.authenticate(l.auth, s.mux))),
 			ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 			ReadTimeout:       s.opts.ReadTimeout,
 			WriteTimeout:      s.opts.WriteTimeout,

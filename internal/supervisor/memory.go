@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +53,68 @@ func (l *loop) returnMemoryAfterBurst() {
 func returnMemory() {
 	debug.FreeOSMemory()
 	dropCodePages()
+}
+
+// Serving a client brings back the pages its requests need (about 7 MiB
+// of code and read-only data with the kernel's fault-around) and grows the
+// heap to the collector's goal; a daemon queried once would keep them
+// forever. So once no request has come for quietAfterCalls, memory is
+// handed back as after a burst. A client that calls more often than that
+// never pays for it; one that calls less often (a status now and then, a
+// scrape every 15 s) costs the daemon a collection and the faults that
+// bring the serving code back, a few milliseconds, per call.
+const quietAfterCalls = 5 * time.Second
+
+// quietCalls times the quiet after the last request. A request only
+// stores the time; one timer at a time checks it.
+type quietCalls struct {
+	last  atomic.Int64 // the last request, in Unix nanoseconds
+	armed atomic.Bool  // a check is pending
+
+	quiet time.Duration // quietAfterCalls; shorter in tests
+	ret   func()        // returnMemory; a hook in tests
+}
+
+// CallSeen notes a request from a client; the server calls it for each.
+func (s *Supervisor) CallSeen() { s.calls.seen() }
+
+func (q *quietCalls) seen() {
+	q.last.Store(time.Now().UnixNano())
+	if q.armed.Load() || !q.armed.CompareAndSwap(false, true) {
+		return
+	}
+	time.AfterFunc(q.quietFor(), q.check)
+}
+
+func (q *quietCalls) quietFor() time.Duration {
+	if q.quiet > 0 {
+		return q.quiet
+	}
+	return quietAfterCalls
+}
+
+// check runs when the quiet may be over: it waits out what is left of it,
+// or hands memory back.
+func (q *quietCalls) check() {
+	quiet := q.quietFor()
+	if left := quiet - time.Since(time.Unix(0, q.last.Load())); left > 0 {
+		time.AfterFunc(left, q.check)
+		return
+	}
+	q.armed.Store(false)
+	// A request between the look above and the store saw a check
+	// pending and did not arm one: look again. Whoever arms next checks.
+	if time.Since(time.Unix(0, q.last.Load())) < quiet {
+		if q.armed.CompareAndSwap(false, true) {
+			time.AfterFunc(quiet, q.check)
+		}
+		return
+	}
+	if q.ret != nil {
+		q.ret()
+		return
+	}
+	returnMemory()
 }
 
 // stopMemoryReturn cancels a pending return when the loop ends.

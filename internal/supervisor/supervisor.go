@@ -84,6 +84,7 @@ type Supervisor struct {
 	drops *drops
 	subs  subscribers // state-change subscriptions (Subscribe)
 	sweep usageSweep  // background usage readings (usagesweep.go)
+	calls quietCalls  // memory handed back once requests stop (memory.go)
 }
 
 // Result is how Run ended.
