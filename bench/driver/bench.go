@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -369,56 +368,14 @@ func (b *bench) rpcLoad(ctx context.Context, big map[string]*harness.Daemon, n i
 	return nil
 }
 
-// rpcLatencies calls getAllProcessInfo from n clients on the socket for d
-// and returns the sorted latencies and the calls per second. Each client
-// reads replies into a buffer it reuses: a fresh megabyte per call made
-// the client's collector, not the server, the tail.
+// rpcLatencies calls getAllProcessInfo from n clients on the socket for d.
 func rpcLatencies(ctx context.Context, socket string, n int, d time.Duration) ([]time.Duration, float64, error) {
-	var mu sync.Mutex // guards lat, failed
-	var lat []time.Duration
-	var failed error
-	end := time.Now().Add(d)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := harness.NewUnixClient(socket, time.Minute)
-			defer c.Close()
-			var mine []time.Duration
-			for time.Now().Before(end) && ctx.Err() == nil {
-				start := time.Now()
-				body, err := c.CallReused(ctx, "supervisor.getAllProcessInfo")
-				if err == nil && (!bytes.Contains(body, []byte("<methodResponse>")) || bytes.Contains(body, []byte("<fault>"))) {
-					err = fmt.Errorf("bad response: %.200s", body)
-				}
-				if err != nil {
-					mu.Lock()
-					failed = err
-					mu.Unlock()
-					return
-				}
-				mine = append(mine, time.Since(start))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(t0).Seconds()
-	if ctx.Err() != nil {
-		return nil, 0, errInterrupted
-	}
-	if failed != nil {
-		return nil, 0, failed
-	}
-	if len(lat) == 0 {
-		return nil, 0, errors.New("no call completed")
-	}
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	return lat, float64(len(lat)) / elapsed, nil
+	return latencies(ctx, socket, n, d, func(body []byte) error {
+		if !bytes.Contains(body, []byte("<methodResponse>")) || bytes.Contains(body, []byte("<fault>")) {
+			return fmt.Errorf("bad response: %.200s", body)
+		}
+		return nil
+	}, "supervisor.getAllProcessInfo")
 }
 
 // floorLatencies starts the floor server with reply and runs the clients

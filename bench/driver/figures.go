@@ -94,24 +94,31 @@ func cpuNanos(pid int) int64 {
 	return sum
 }
 
-// latencies runs method from n clients for d and returns the sorted
-// latencies.
-func latencies(ctx context.Context, dm *harness.Daemon, n int, d time.Duration, method string, args ...any) ([]time.Duration, error) {
+// latencies runs method from n clients on the socket for d and returns
+// the sorted latencies and the calls per second. Each client reads replies
+// into a buffer it reuses (a fresh megabyte per call made the client's
+// collector, not the server, the tail); check, if set, vets each reply.
+func latencies(ctx context.Context, socket string, n int, d time.Duration, check func([]byte) error, method string, args ...any) ([]time.Duration, float64, error) {
 	var mu sync.Mutex // guards lat, failed
 	var lat []time.Duration
 	var failed error
 	end := time.Now().Add(d)
 	var wg sync.WaitGroup
+	t0 := time.Now()
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := harness.NewUnixClient(dm.Paths.Socket, time.Minute)
+			c := harness.NewUnixClient(socket, time.Minute)
 			defer c.Close()
 			var mine []time.Duration
 			for time.Now().Before(end) && ctx.Err() == nil {
 				start := time.Now()
-				if _, err := c.CallDiscard(ctx, method, args...); err != nil {
+				body, err := c.CallReused(ctx, method, args...)
+				if err == nil && check != nil {
+					err = check(body)
+				}
+				if err != nil {
 					mu.Lock()
 					failed = err
 					mu.Unlock()
@@ -125,14 +132,18 @@ func latencies(ctx context.Context, dm *harness.Daemon, n int, d time.Duration, 
 		}()
 	}
 	wg.Wait()
+	elapsed := time.Since(t0).Seconds()
+	if ctx.Err() != nil {
+		return nil, 0, errInterrupted
+	}
 	if failed != nil {
-		return nil, failed
+		return nil, 0, failed
 	}
 	if len(lat) == 0 {
-		return nil, fmt.Errorf("no %s call completed", method)
+		return nil, 0, fmt.Errorf("no %s call completed", method)
 	}
 	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	return lat, nil
+	return lat, float64(len(lat)) / elapsed, nil
 }
 
 // perCall measures getProcessInfo on the big daemons: daemon CPU per call
@@ -167,7 +178,7 @@ func (b *bench) perCall(ctx context.Context, big map[string]*harness.Daemon) err
 		if cpuBig[i], err = b.callCPU(ctx, big[s.name], fmt.Sprintf("p:p%04d", o.programs/2), calls); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		lat, err := latencies(ctx, big[s.name], 8, o.rpcDuration, "supervisor.getProcessInfo", fmt.Sprintf("p:p%04d", o.programs/2))
+		lat, _, err := latencies(ctx, big[s.name].Paths.Socket, 8, o.rpcDuration, nil, "supervisor.getProcessInfo", fmt.Sprintf("p:p%04d", o.programs/2))
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
@@ -253,7 +264,7 @@ func (b *bench) busyRSS(ctx context.Context) error {
 		idleAnon[i] = float64(anonKB(d.Pid())) / 1024
 		done := make(chan error, 1)
 		go func() {
-			_, err := latencies(ctx, d, 1, b.opts.busy, "supervisor.getAllProcessInfo")
+			_, _, err := latencies(ctx, d.Paths.Socket, 1, b.opts.busy, nil, "supervisor.getAllProcessInfo")
 			done <- err
 		}()
 		peakKB, peakAnonKB := 0, 0
@@ -406,7 +417,7 @@ stdout_logfile=NONE
 	if r.callCPU, err = b.callCPU(ctx, d, fmt.Sprintf("p:p%05d", n/2), b.opts.calls); err != nil {
 		return r, err
 	}
-	lat, err := latencies(ctx, d, 1, 2*time.Second, "supervisor.getAllProcessInfo")
+	lat, _, err := latencies(ctx, d.Paths.Socket, 1, 2*time.Second, nil, "supervisor.getAllProcessInfo")
 	if err != nil {
 		return r, err
 	}

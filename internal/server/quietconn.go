@@ -33,75 +33,74 @@ import (
 type quietConn struct {
 	net.Conn // the *net.UnixConn or *net.TCPConn, for everything else
 	raw      syscall.RawConn
+	rd, wr   rawOp
+}
 
-	rmu   sync.Mutex // Read's state below, for one Read at a time
-	rbuf  []byte
-	rn    int
-	rerr  syscall.Errno
-	rfunc func(fd uintptr) bool
-
-	wmu   sync.Mutex // Write's state below
-	wbuf  []byte
-	wn    int
-	werr  syscall.Errno
-	wfunc func(fd uintptr) bool
+// rawOp is one direction's state, for one Read (or Write) at a time.
+type rawOp struct {
+	mu  sync.Mutex
+	buf []byte
+	n   int
+	err syscall.Errno
+	fn  func(fd uintptr) bool // readFD or writeFD, made once
 }
 
 // quiet wraps c when it is a socket the runtime's poller manages, and
 // returns it as it is otherwise.
 func quiet(c net.Conn) net.Conn {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return c
-	}
 	switch c.(type) {
 	case *net.UnixConn, *net.TCPConn:
 	default:
 		return c
 	}
-	raw, err := sc.SyscallConn()
+	raw, err := c.(syscall.Conn).SyscallConn()
 	if err != nil {
 		return c
 	}
 	q := &quietConn{Conn: c, raw: raw}
 	// Method values made once, so that a call allocates nothing.
-	q.rfunc, q.wfunc = q.readFD, q.writeFD
+	q.rd.fn, q.wr.fn = q.readFD, q.writeFD
 	return q
 }
 
-// readFD reads once into rbuf; it returns false when the poller must wait
-// for the socket to be readable.
+// readFD reads once into rd.buf; it returns false when the poller must
+// wait for the socket to be readable.
 func (q *quietConn) readFD(fd uintptr) bool {
+	o := &q.rd
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&q.rbuf[0])), uintptr(len(q.rbuf)))
+		n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&o.buf[0])), uintptr(len(o.buf)))
 		switch e {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
 			return false
+		case 0:
+			o.n = int(n)
+		default:
+			o.err = e // n is -1
 		}
-		q.rn, q.rerr = int(n), e
 		return true
 	}
 }
 
-// writeFD writes what is left of wbuf; it returns false when the poller
+// writeFD writes what is left of wr.buf; it returns false when the poller
 // must wait for room in the socket.
 func (q *quietConn) writeFD(fd uintptr) bool {
-	for q.wn < len(q.wbuf) {
-		n, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&q.wbuf[q.wn])), uintptr(len(q.wbuf)-q.wn))
+	o := &q.wr
+	for o.n < len(o.buf) {
+		n, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&o.buf[o.n])), uintptr(len(o.buf)-o.n))
 		switch e {
 		case 0:
 			if n == 0 { // not for a socket with room; never spin on it
-				q.werr = unix.EIO
+				o.err = unix.EIO
 				return true
 			}
-			q.wn += int(n)
+			o.n += int(n)
 		case unix.EINTR:
 		case unix.EAGAIN:
 			return false
 		default:
-			q.werr = e
+			o.err = e
 			return true
 		}
 	}
@@ -109,41 +108,37 @@ func (q *quietConn) writeFD(fd uintptr) bool {
 }
 
 func (q *quietConn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	q.rmu.Lock()
-	defer q.rmu.Unlock()
-	q.rbuf, q.rn, q.rerr = p, 0, 0
-	err := q.raw.Read(q.rfunc)
-	q.rbuf = nil
-	switch {
-	case err != nil:
-		return 0, q.opError("read", err)
-	case q.rerr != 0:
-		return 0, q.opError("read", os.NewSyscallError("read", q.rerr))
-	case q.rn == 0:
+	n, err := q.do(&q.rd, p, "read")
+	if err == nil && n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
-	return q.rn, nil
+	return n, err
 }
 
-func (q *quietConn) Write(p []byte) (int, error) {
+func (q *quietConn) Write(p []byte) (int, error) { return q.do(&q.wr, p, "write") }
+
+// do runs o over p through the poller.
+func (q *quietConn) do(o *rawOp, p []byte, op string) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	q.wmu.Lock()
-	defer q.wmu.Unlock()
-	q.wbuf, q.wn, q.werr = p, 0, 0
-	err := q.raw.Write(q.wfunc)
-	q.wbuf = nil
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf, o.n, o.err = p, 0, 0
+	var err error
+	if o == &q.rd {
+		err = q.raw.Read(o.fn)
+	} else {
+		err = q.raw.Write(o.fn)
+	}
+	o.buf = nil
 	switch {
 	case err != nil:
-		return q.wn, q.opError("write", err)
-	case q.werr != 0:
-		return q.wn, q.opError("write", os.NewSyscallError("write", q.werr))
+		return o.n, q.opError(op, err)
+	case o.err != 0:
+		return o.n, q.opError(op, os.NewSyscallError(op, o.err))
 	}
-	return q.wn, nil
+	return o.n, nil
 }
 
 // opError reports err as the net package reports a failed read or write

@@ -165,3 +165,20 @@ func TestQuietConnWriteToGonePeer(t *testing.T) {
 	}
 	t.Fatal("writes to a reset peer kept succeeding")
 }
+
+// A read from a peer that reset the connection reports nothing read and
+// the system's error as the net package does.
+func TestQuietConnReadFromResetPeer(t *testing.T) {
+	srv, cli := quietPair(t, "tcp")
+	cli.(*net.TCPConn).SetLinger(0) // close with a reset
+	cli.Close()
+	n, err := srv.Read(make([]byte, 8))
+	if n != 0 {
+		t.Fatalf("read from a reset peer returned %d bytes", n)
+	}
+	var oe *net.OpError
+	var se *os.SyscallError
+	if !errors.As(err, &oe) || oe.Op != "read" || !errors.As(err, &se) {
+		t.Fatalf("read from a reset peer: %#v; want a net.OpError for read around the system call's error", err)
+	}
+}
