@@ -46,7 +46,7 @@ func runDaemon(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, Version)
 		return 0
 	}
-	oneProcessor()
+	widen := oneProcessor()
 	path := fl.config
 	if path == "" {
 		cwd, _ := os.Getwd()
@@ -72,7 +72,7 @@ func runDaemon(prog string, args []string, stdout, stderr io.Writer) int {
 	if ready == nil && !cfg.Supervisord.Nodaemon && !reaper.IsPID1() || fl.daemonize && ready == nil {
 		return daemonize(stderr)
 	}
-	d := &daemon{prog: prog, load: load, stdout: stdout, stderr: stderr, ready: ready}
+	d := &daemon{prog: prog, load: load, stdout: stdout, stderr: stderr, ready: ready, widen: widen}
 	return d.run(cfg)
 }
 
@@ -151,6 +151,8 @@ type daemon struct {
 	// handoff keeps the HTTP sockets open from one generation to the
 	// next across a restart.
 	handoff *server.Handoff
+	// widen gives background work a processor of its own (procs.go).
+	widen func() func()
 }
 
 // fail reports a start-up error: on stderr, and to the launcher when
@@ -298,6 +300,7 @@ func (d *daemon) runOnce(cfg *config.Config, first bool, rootWarning string, not
 		Outputs:      outputs,
 		Environ:      supervisor.StripNotifyEnv(os.Environ()),
 		SdNotify:     d.notify,
+		Widen:        d.widen,
 	})
 	inherit := d.handoff
 	d.handoff = nil

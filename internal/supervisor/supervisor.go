@@ -62,6 +62,9 @@ type Options struct {
 	// Containment is the cgroup set-up (NewContainment); nil means none,
 	// the reference's behaviour. The Supervisor owns it once Run starts.
 	Containment *Containment
+	// Widen, when set, gives CPU-bound background work (the usage sweep)
+	// a processor of its own until the func it returns is called.
+	Widen func() (restore func())
 }
 
 // Supervisor runs the processes of one configuration.

@@ -100,6 +100,11 @@ func (s *Supervisor) RefreshUsage() {
 func (s *Supervisor) sweepUsage(snap *snapshot, done chan struct{}) {
 	t0 := time.Now()
 	sw := &s.sweep
+	// On one processor the sweep, always runnable between its yields,
+	// would keep the scheduler from polling the network (cli/procs.go).
+	if widen := s.opts.Widen; widen != nil {
+		defer widen()()
+	}
 	for _, gs := range snap.cgroups {
 		for _, g := range gs {
 			if g == nil {
@@ -110,10 +115,10 @@ func (s *Supervisor) sweepUsage(snap *snapshot, done chan struct{}) {
 			} else {
 				g.Usage()
 			}
-			// The daemon runs on one processor (cli/procs.go), and a
-			// reading is system calls too short for the runtime to hand
-			// the processor on: yield it after each group, so that a
-			// reply being encoded is not held up by the readings.
+			// Where the daemon runs on one processor and could not be
+			// given another, a reading is system calls too short for the
+			// runtime to hand the processor on: yield it after each
+			// group, so that a reply being encoded is not held up.
 			runtime.Gosched()
 		}
 	}
