@@ -44,7 +44,7 @@ func (b *bench) forkExecLimit(ctx context.Context, n, pipes int) (start, stop fl
 // from one client making sequential calls (their own CPU is the
 // client's). A quarter of calls warm the daemon up first (a daemon that
 // has been idle has returned its free pages, and the first calls fault
-// them in again); the rest run in five batches, and the cheapest batch is
+// them in again); the rest run in ten batches, and the cheapest batch is
 // the figure, since whatever else the machine does only adds to a batch.
 func (b *bench) callCPU(ctx context.Context, d *harness.Daemon, name string, calls int) (float64, error) {
 	c := harness.NewUnixClient(d.Paths.Socket, time.Minute)
@@ -57,7 +57,7 @@ func (b *bench) callCPU(ctx context.Context, d *harness.Daemon, name string, cal
 			return 0, err
 		}
 	}
-	const batches = 5
+	const batches = 10
 	per := max(calls/batches, 1)
 	best := math.Inf(1)
 	for range batches {
