@@ -48,6 +48,30 @@ os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 tmpdir = os.path.join(workdir, "tmp")
 os.mkdir(tmpdir)
 os.environ["TMPDIR"] = tmpdir
+# The fixtures keep their logs, pid files and sockets in /tmp under fixed
+# names (/tmp/issue-664.log, ...), and four tests connect to such sockets
+# by name. Point both at this run's directory: a run then leaves nothing
+# in /tmp, and two runs cannot meet there.
+for name in os.listdir(copy):
+    if name.endswith(".conf"):
+        path = os.path.join(copy, name)
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("/tmp/", tmpdir + "/"))
+
+from supervisor import xmlrpc as supervisor_xmlrpc  # noqa: E402
+
+
+class Transport(supervisor_xmlrpc.SupervisorTransport):
+    def __init__(self, username=None, password=None, serverurl=None):
+        if serverurl and serverurl.startswith("unix:///tmp/"):
+            serverurl = "unix://" + tmpdir + "/" + serverurl[len("unix:///tmp/"):]
+        super().__init__(username, password, serverurl)
+
+
+supervisor_xmlrpc.SupervisorTransport = Transport
+test_end_to_end.SupervisorTransport = Transport
 real_resource_filename = pkg_resources.resource_filename
 
 
