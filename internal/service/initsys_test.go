@@ -216,7 +216,8 @@ func TestSysVScriptRunsTheDaemon(t *testing.T) {
 	os.MkdirAll(filepath.Dir(conf), 0o755)
 	sock := filepath.Join(dir, "s.sock")
 	log := filepath.Join(dir, "supervisord.log")
-	text := "[unix_http_server]\nfile=" + sock + "\n[supervisord]\nlogfile=" + log + "\nnodaemon=false\n" +
+	// childlogdir keeps the program's AUTO logs out of the system's /tmp.
+	text := "[unix_http_server]\nfile=" + sock + "\n[supervisord]\nlogfile=" + log + "\nnodaemon=false\nchildlogdir=" + dir + "\n" +
 		"[program:sleeper]\ncommand=sleep 1000\n"
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
