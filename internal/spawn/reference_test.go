@@ -155,6 +155,7 @@ func TestChildErrorOutputMatchesReference(t *testing.T) {
 	conf := fmt.Sprintf(`[supervisord]
 logfile=%[1]s/supervisord.log
 pidfile=%[1]s/supervisord.pid
+childlogdir=%[1]s
 [program:badcd]
 command=/bin/true
 directory=/nope
