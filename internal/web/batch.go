@@ -211,6 +211,7 @@ func (h *handler) serveAction(w http.ResponseWriter, r *http.Request) {
 		out = []result{{Spec: "", OK: !isError(msg), Message: msg}}
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(struct {
 		Results []result `json:"results"`

@@ -53,6 +53,7 @@ func (h *handler) serveLogStream(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no")
+	hd.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	sw := &sseText{w: w, rc: rc}
 	if _, err := w.Write(appendEvent([]byte("retry: 2000\n\n"), event{Type: "reset"})); err != nil {
