@@ -346,8 +346,8 @@ type scaleRow struct {
 // limit, getAllProcessInfo and getProcessInfo, idle RSS and CPU, and
 // SIGTERM to exit. Programs log nowhere and share one stream for stdout
 // and stderr, so the child writes to /dev/null and the daemon holds one
-// descriptor per program (its stdin pipe), and one more with a cgroup on a
-// host whose memory controller is v1 (the group's OOM eventfd).
+// descriptor per program (its stdin pipe), with or without cgroups (on a
+// host whose memory controller is v1 the groups share one OOM eventfd).
 func (b *bench) scale(ctx context.Context) ([]scaleRow, error) {
 	var rows []scaleRow
 	for _, mode := range b.opts.scaleCgroups {
@@ -366,12 +366,8 @@ func (b *bench) scaleOne(ctx context.Context, mode string, n int) (scaleRow, err
 	s := side{"ours", b.opts.ours}
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	per := uint64(1)
-	if mode != "off" {
-		per = 2
-	}
-	if need := per*uint64(n) + 256; need > lim.Max {
-		m := int((lim.Max - 256) / per)
+	if need := uint64(n) + 256; need > lim.Max {
+		m := int(lim.Max - 256)
 		b.logf("scale: %d programs with cgroups=%s need %d descriptors, the hard limit is %d: running %d", n, mode, need, lim.Max, m)
 		n = m
 	}
@@ -390,7 +386,7 @@ redirect_stderr=true
 stdout_logfile=NONE
 `, n)
 	t0 := time.Now()
-	d, err := b.newDaemonFds(s, n, prog, int(per)*n+256, "cgroups="+mode)
+	d, err := b.newDaemonFds(s, n, prog, n+256, "cgroups="+mode)
 	if err != nil {
 		return r, err
 	}

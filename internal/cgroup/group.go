@@ -15,8 +15,6 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-
-	"supervisord/internal/fdpoll"
 )
 
 // Limits are what a group may use; zero means no limit.
@@ -50,8 +48,6 @@ type Group struct {
 	v2path string
 	v1     cgroup1.Cgroup          // nil on a pure v2 host
 	v1dirs map[cgroup1.Name]string // absolute directories of v1
-	oomFD  *os.File                // v1 OOM eventfd when not under the poller
-	oom    oomWatch                // v1 OOM eventfd under the shared poller
 	files  []string                // watched files
 
 	mu    sync.Mutex // serializes readings; guards usage
@@ -199,7 +195,8 @@ func (g *Group) openV1(lim Limits) error {
 }
 
 // startEvents watches cgroup.events (and, on v2 with memory,
-// memory.events) and, on v1 with memory, arms the OOM eventfd.
+// memory.events) and, on v1 with memory, registers the group with the
+// shared OOM eventfd (oomv1.go).
 func (g *Group) startEvents() error {
 	m := g.m
 	files := []string{filepath.Join(g.v2path, "cgroup.events")}
@@ -221,67 +218,12 @@ func (g *Group) startEvents() error {
 			return fmt.Errorf("cgroup: watching %s: %w", f, unwrapPath(err))
 		}
 	}
-	if g.v1 != nil && g.v1dirs[cgroup1.Memory] != "" {
-		fd, err := g.v1.OOMEventFD()
-		if err != nil {
-			return fmt.Errorf("cgroup: OOM notification for %s: %w", g.name, err)
-		}
-		if err := unix.SetNonblock(int(fd), true); err != nil {
-			unix.Close(int(fd))
-			return err
-		}
-		// The eventfd waits in the shared poller: a goroutine per group
-		// blocked on it would cost a stack for every program.
-		g.oom.mu.Lock()
-		g.oom.fd = int(fd)
-		h, err := fdpoll.Register(int(fd), g.oomReady)
-		g.oom.h = h
-		g.oom.mu.Unlock()
-		if err != nil {
-			g.oom.h = nil
-			g.oomFD = os.NewFile(fd, "oom "+g.name)
-			go g.oomLoop(g.oomFD)
+	if d := g.v1dirs[cgroup1.Memory]; d != "" {
+		if err := m.oom.register(g, d); err != nil {
+			return fmt.Errorf("cgroup: OOM notification for %s: %w", g.name, unwrapPath(err))
 		}
 	}
 	return nil
-}
-
-// oomWatch is a group's v1 OOM eventfd under the shared poller.
-type oomWatch struct {
-	mu     sync.Mutex // guards fd, h, closed; held while the fd is read
-	fd     int
-	h      *fdpoll.Handle
-	closed bool
-}
-
-// oomReady is the poller's callback: the eventfd counted OOM kills.
-func (g *Group) oomReady() {
-	o := &g.oom
-	o.mu.Lock()
-	if o.closed || o.h == nil {
-		o.mu.Unlock()
-		return
-	}
-	var b [8]byte
-	n, err := unix.Read(o.fd, b[:])
-	if err == nil || err == unix.EAGAIN {
-		o.h.Rearm()
-	}
-	o.mu.Unlock()
-	if n == len(b) {
-		g.m.send(Event{Group: g, Kind: OOM})
-	}
-}
-
-// oomLoop waits for OOM kills where the shared poller is not available.
-func (g *Group) oomLoop(f *os.File) {
-	var b [8]byte
-	for {
-		if _, err := f.Read(b[:]); err != nil {
-			return
-		}
-		g.m.send(Event{Group: g, Kind: OOM})
-	}
 }
 
 func (g *Group) closeEvents() {
@@ -298,17 +240,6 @@ func (g *Group) closeEvents() {
 		}
 	}
 	g.files = nil
-	g.oom.mu.Lock()
-	if g.oom.h != nil && !g.oom.closed {
-		g.oom.closed = true
-		g.oom.h.Remove()
-		unix.Close(g.oom.fd)
-	}
-	g.oom.mu.Unlock()
-	if g.oomFD != nil {
-		g.oomFD.Close()
-		g.oomFD = nil
-	}
 }
 
 // Name is the group's directory name.
@@ -376,6 +307,18 @@ func (g *Group) Remove() error {
 	g.mu.Lock()
 	g.closeUsageFiles()
 	g.mu.Unlock()
+	last, registered := g.m.oom.removing(g)
+	err := g.removeDirs()
+	if registered {
+		if _, serr := os.Stat(g.v1dirs[cgroup1.Memory]); serr == nil {
+			g.m.oom.notRemoved(g, last)
+		}
+	}
+	return err
+}
+
+// removeDirs removes the group's directories.
+func (g *Group) removeDirs() error {
 	if g.rmdirs() == nil {
 		return nil
 	}

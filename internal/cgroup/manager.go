@@ -70,6 +70,8 @@ type Manager struct {
 	done   chan struct{}
 	watch  *fsnotify.Watcher
 
+	oom *oomV1 // OOM notification where the memory controller is v1
+
 	mu     sync.Mutex // guards byFile, closed
 	byFile map[string]*Group
 	closed bool
@@ -83,6 +85,7 @@ func Open(opts Options) (*Manager, error) {
 	}
 	m := &Manager{v1base: map[cgroup1.Name]string{}, v1subs: map[cgroup1.Name]cgroup1.Subsystem{},
 		events: make(chan Event, 256), done: make(chan struct{}), byFile: map[string]*Group{}}
+	m.oom = newOOMV1(m)
 	switch cgroups.Mode() {
 	case cgroups.Unified:
 		m.v2mount = "/sys/fs/cgroup"
@@ -257,6 +260,7 @@ func (m *Manager) Close() {
 	for _, g := range groups {
 		g.closeEvents()
 	}
+	m.oom.close()
 	close(m.done)
 	m.watch.Close()
 	os.Remove(filepath.Join(m.v2base, daemonLeaf)) // fails while the daemon is in it

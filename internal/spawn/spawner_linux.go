@@ -13,7 +13,7 @@ import (
 // A fork copies the forking thread's descriptor table, and the exec that
 // follows closes every close-on-exec entry of the copy: both cost in
 // proportion to the descriptors the daemon holds, which grow with its
-// programs (a stdin pipe each, stdout and stderr pipes, an OOM eventfd;
+// programs (a stdin pipe each, stdout and stderr pipes where they are read;
 // about 20,000 at 10,000 programs), and they are paid for every child.
 // So when the daemon's table is large, children are forked from the
 // spawner: one OS thread, locked for the daemon's life, with a descriptor

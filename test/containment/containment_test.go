@@ -225,6 +225,29 @@ autorestart=false
 	}
 }
 
+// A child that the OOM killer takes is named while the program itself
+// runs on: nothing exits, so only the kernel's notification tells.
+func TestOOMKillOfAChildIsNamedWhileTheProgramRuns(t *testing.T) {
+	e := newEnv(t)
+	script := filepath.Join(e.paths.Dir, "parent.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"+allocate(200)+" &\nexec sleep 1000\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.start("", `[program:parent]
+command=`+script+`
+memory_limit=32MB
+startsecs=0
+`)
+	e.waitLog("oom: 'parent' killed by the kernel OOM killer (memory_limit 32MB)", 1)
+	info := e.waitState("parent", "RUNNING")
+	if n, ok := info["oom_kills"].(int); !ok || n < 1 {
+		t.Errorf("oom_kills member = %#v, want >= 1; info %v", info["oom_kills"], info)
+	}
+	if strings.Contains(e.log(), "exited: parent") {
+		t.Errorf("the program exited:\n%s", e.log())
+	}
+}
+
 func TestCPULimitHoldsABusyLoop(t *testing.T) {
 	e := newEnv(t)
 	e.start("", `[program:spin]
