@@ -83,6 +83,21 @@ func TestUsageSweep(t *testing.T) {
 	if d < sweepWait {
 		t.Errorf("the reply waited %v for a blocked sweep, want sweepWait (%v)", d, sweepWait)
 	}
+	// A reply that comes once the sweep has run longer than the wait
+	// bound does not wait again, however long the bound (a minute: a
+	// wait would show, however slow the machine).
+	s.sweep.mu.Lock()
+	began := s.sweep.began
+	s.sweep.wait, s.sweep.began = time.Minute, time.Now().Add(-2*time.Minute)
+	s.sweep.mu.Unlock()
+	t0 := time.Now()
+	s.RefreshUsage()
+	if d := time.Since(t0); d >= 30*time.Second {
+		t.Errorf("a reply during a long sweep waited %v again", d)
+	}
+	s.sweep.mu.Lock()
+	s.sweep.wait, s.sweep.began = 0, began
+	s.sweep.mu.Unlock()
 	release()
 	s.sweep.mu.Lock()
 	took, sweeps := s.sweep.took, s.sweep.sweeps

@@ -205,7 +205,7 @@ autostart=false
 	// Success: returns once web is RUNNING, which it is only after READY=1.
 	out, code := d.ctl("wait", "--timeout", "20s", "web")
 	if code != 0 || out != "" {
-		t.Fatalf("wait web: %d %q", code, out)
+		t.Fatalf("wait web: %d %q\ndaemon log:\n%s", code, out, d.log())
 	}
 	if st, _ := d.ctl("status", "web"); !strings.Contains(st, "RUNNING") {
 		t.Fatalf("status after wait: %q", st)
