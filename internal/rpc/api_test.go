@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -443,4 +444,58 @@ func BenchmarkAllProcessInfo1000(b *testing.B) {
 
 func itoa(i int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)))
+}
+
+// A getAllProcessInfo reply streamed in pieces is the same bytes as the
+// reply encoded whole.
+func TestAllProcessInfoStreamsTheSameBytes(t *testing.T) {
+	f := newFake()
+	var procs []process.Info
+	for i := range 300 {
+		procs = append(procs, process.Info{Name: "p<&" + itoa(i), Group: "g", State: process.Running, Pid: 1000 + i, Start: 1000,
+			Description: "pid " + itoa(i) + ", uptime 0:00:01", StdoutLogfile: "/var/log/p.log"})
+	}
+	f.groups = []GroupSnapshot{{Name: "g", Processes: procs}, {Name: "a", Processes: procs[:3]}}
+	a := newAPI(f)
+	call := func() xmlrpc.Streamer {
+		v, err := a.Call(context.Background(), "supervisor.getAllProcessInfo", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, ok := v.(xmlrpc.Streamer)
+		if !ok {
+			t.Fatalf("getAllProcessInfo's reply %T does not stream", v)
+		}
+		return st
+	}
+	whole, err := xmlrpc.AppendResponse(nil, call())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chunk = 4096
+	var pieces [][]byte
+	var joined []byte
+	_, err = xmlrpc.StreamResponse(make([]byte, 0, 100), call(), chunk, func(b []byte) error {
+		pieces = append(pieces, slices.Clone(b))
+		joined = append(joined, b...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(joined, whole) {
+		t.Fatalf("streamed %d bytes differ from the whole reply's %d", len(joined), len(whole))
+	}
+	// Each piece is a chunk and at most one row more: the buffer stays
+	// that size however many rows there are.
+	for i, p := range pieces {
+		if (len(p) < chunk && i < len(pieces)-1) || len(p) > chunk+4096 {
+			t.Errorf("piece %d of %d is %d bytes, for chunks of %d", i, len(pieces), len(p), chunk)
+		}
+	}
+	// A failing write ends the stream with its error.
+	gone := errors.New("client gone")
+	if _, err := xmlrpc.StreamResponse(nil, call(), chunk, func([]byte) error { return gone }); !errors.Is(err, gone) {
+		t.Errorf("stream to a failing writer: %v", err)
+	}
 }

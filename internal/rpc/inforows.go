@@ -100,6 +100,22 @@ func (rs *infoRows) AppendXMLRPC(b []byte) ([]byte, error) {
 	return xmlrpc.ArrayEnd(b), nil
 }
 
+// StreamXMLRPC implements xmlrpc.Streamer: the rows are handed to flush
+// a chunk at a time.
+func (rs *infoRows) StreamXMLRPC(b []byte, chunk int, flush func([]byte) error) ([]byte, error) {
+	b = xmlrpc.ArrayStart(b)
+	for _, r := range rs.rows {
+		b, _ = r.AppendXMLRPC(b)
+		if len(b) >= chunk {
+			if err := flush(b); err != nil {
+				return nil, err
+			}
+			b = b[:0]
+		}
+	}
+	return xmlrpc.ArrayEnd(b), nil
+}
+
 // allInfoRows orders every row as AllProcessInfo does: by group name,
 // then process name.
 func (a *API) allInfoRows(groups []GroupSnapshot, now int64) *infoRows {

@@ -1,15 +1,19 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
 	"supervisord/internal/faults"
 	"supervisord/internal/process"
+	"supervisord/internal/xmlrpc"
 )
 
 const referencePython = "/usr/bin/python3"
@@ -228,6 +232,49 @@ func TestSupervisorctlAgainstServer(t *testing.T) {
 		out, _ = exec.Command("/usr/bin/supervisorctl", "-s", url, "-u", "user", "-p", "bad", "status").CombinedOutput()
 		if !strings.Contains(string(out), "Server requires authentication") {
 			t.Errorf("%s: bad password: %q", url, out)
+		}
+	}
+}
+
+// A reply over Options.StreamAbove is sent as it is encoded, chunked and
+// without a Content-Length, and Python's xmlrpc.client (over TCP, and
+// over the unix socket with supervisorctl's transport) reads it; a reply
+// under it carries a Content-Length, as the reference's do.
+func TestLargeReplyStreamsToPythonClients(t *testing.T) {
+	post := func(t *testing.T, url, method string) *http.Response {
+		t.Helper()
+		var body bytes.Buffer
+		xmlrpc.EncodeCall(&body, method, nil)
+		resp, err := http.Post(url+"/RPC2", "text/xml", &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	streamed := startServer(t, "", "", Options{StreamAbove: 1})
+	resp := post(t, streamed.url, "supervisor.getAllProcessInfo")
+	if resp.ContentLength != -1 || !slices.Equal(resp.TransferEncoding, []string{"chunked"}) {
+		t.Errorf("streamed reply: Content-Length %d, Transfer-Encoding %v", resp.ContentLength, resp.TransferEncoding)
+	}
+	v, err := xmlrpc.DecodeResponse(resp.Body, xmlrpc.DefaultLimits())
+	if err != nil || len(v.([]any)) != 3 {
+		t.Fatalf("streamed reply: %v %v", v, err)
+	}
+	if resp := post(t, streamed.url, "supervisor.getAPIVersion"); resp.ContentLength <= 0 {
+		t.Errorf("a small reply that cannot stream has Content-Length %d", resp.ContentLength)
+	}
+	whole := startServer(t, "", "", Options{})
+	if resp := post(t, whole.url, "supervisor.getAllProcessInfo"); resp.ContentLength <= 0 || resp.TransferEncoding != nil {
+		t.Errorf("a reply under the default bound: Content-Length %d, Transfer-Encoding %v", resp.ContentLength, resp.TransferEncoding)
+	}
+
+	needReference(t)
+	for _, url := range []string{streamed.url, "unix://" + streamed.sock} {
+		res := runPython(t, url, "", "", [][]any{{"supervisor.getAllProcessInfo", []any{}}, {"supervisor.getPID", []any{}}})
+		rows, ok := res[0].OK.([]any)
+		if !ok || len(rows) != 3 || rows[0].(map[string]any)["name"] != "web" || res[1].OK != float64(4242) {
+			t.Errorf("python over %s: %+v", url, res)
 		}
 	}
 }

@@ -37,6 +37,11 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxDepth bounds XML nesting in a request; default 64.
 	MaxDepth int
+	// StreamAbove is the size (as the reply estimates it) above which a
+	// large reply is sent as it is encoded, without a Content-Length;
+	// default 256 KiB, about 200 processes in a getAllProcessInfo. Smaller
+	// replies carry a Content-Length, as the reference's do.
+	StreamAbove int
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are
 	// the HTTP server timeouts; defaults 10s, 60s, 60s and 120s. Log
 	// following and waiting XML-RPC calls are exempt from the write
@@ -105,6 +110,9 @@ func New(cfg *config.Config, backend rpc.Backend, logger *slog.Logger, opts Opti
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 4 << 20
+	}
+	if opts.StreamAbove <= 0 {
+		opts.StreamAbove = 256 << 10
 	}
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = 64

@@ -75,3 +75,29 @@ func DoubleMember(b []byte, name string, v float64) []byte {
 	b = appendDouble(b, v)
 	return append(b, "</member>\n"...)
 }
+
+// Streamer is a large reply that can also be encoded piece by piece, so
+// that the server sends it through a buffer of a fixed size instead of
+// holding all of it: StreamXMLRPC appends the same bytes AppendXMLRPC
+// would to b, and each time b holds at least chunk bytes it hands them to
+// flush and goes on in b[:0].
+type Streamer interface {
+	Appender
+	Sizer
+	StreamXMLRPC(b []byte, chunk int, flush func([]byte) error) ([]byte, error)
+}
+
+// StreamResponse sends the <methodResponse> carrying v through flush in
+// pieces of about chunk bytes, using b as the buffer, and returns the
+// buffer for reuse; the pieces joined are what AppendResponse would
+// return.
+func StreamResponse(b []byte, v Streamer, chunk int, flush func([]byte) error) ([]byte, error) {
+	b = append(b[:0], xmlHeader...)
+	b = append(b, "<methodResponse>\n<params>\n<param>\n"...)
+	b, err := v.StreamXMLRPC(b, chunk, flush)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, "</param>\n</params>\n</methodResponse>\n"...)
+	return b, flush(b)
+}
