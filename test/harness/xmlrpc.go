@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,8 +118,10 @@ func (c *Client) post(ctx context.Context, buf []byte, method string, args ...an
 	return body, nil
 }
 
-// readBody appends the response's body to buf, in one allocation when the
-// server gave its length.
+// readBody reads the response's body into buf, in one allocation when the
+// server gave its length; a body without one (a large reply, streamed)
+// fills buf's capacity first and grows it by doubling only past that, so
+// a client calling in a loop reuses one buffer either way.
 func readBody(resp *http.Response, buf []byte) ([]byte, error) {
 	if n := resp.ContentLength; n > 0 && n < 1<<30 {
 		if int64(cap(buf)) < n {
@@ -128,10 +131,20 @@ func readBody(resp *http.Response, buf []byte) ([]byte, error) {
 		_, err := io.ReadFull(resp.Body, buf)
 		return buf, err
 	}
-	var b bytes.Buffer
-	b.Write(buf)
-	_, err := b.ReadFrom(resp.Body)
-	return b.Bytes(), err
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(cap(buf), 64<<10))
+		}
+		n, err := resp.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // EncodeCall renders a methodCall document.
