@@ -307,11 +307,11 @@ func (g *Group) Remove() error {
 	g.mu.Lock()
 	g.closeUsageFiles()
 	g.mu.Unlock()
-	last, registered := g.m.oom.removing(g)
+	sh, last := g.m.oom.removing(g)
 	err := g.removeDirs()
-	if registered {
+	if sh != nil {
 		if _, serr := os.Stat(g.v1dirs[cgroup1.Memory]); serr == nil {
-			g.m.oom.notRemoved(g, last)
+			g.m.oom.notRemoved(g, sh, last)
 		}
 	}
 	return err

@@ -19,8 +19,8 @@ func openFDs(t *testing.T) int {
 
 // An OOM kill of a program's child, with the program itself still
 // running, is reported for the right group; on a v1 memory controller
-// the groups share one eventfd, their removals do not have every group
-// read, and a removal that fails leaves the group reported.
+// the groups share eventfds, their removals do not have the groups read,
+// and a removal that fails leaves the group reported.
 func TestOOMOfAChildIsReportedForItsGroup(t *testing.T) {
 	parent := testParent(t)
 	m := openOrSkip(t, Options{Parent: parent, Name: "d3"})
@@ -28,13 +28,15 @@ func TestOOMOfAChildIsReportedForItsGroup(t *testing.T) {
 		t.Skip("no memory controller")
 	}
 	v1 := m.hybrid
+	defer func(n int) { oomShardSize = n }(oomShardSize)
+	oomShardSize = 8
 
 	var others []*Group
 	before := 0
 	for i := range 20 {
 		if i == 1 {
-			// The first group made the shared eventfd (and the poller
-			// its epoll instance); the others take none.
+			// The first group made the first eventfd (and the poller
+			// its epoll instance); the others take one per eight.
 			before = openFDs(t)
 		}
 		g, err := m.Group(GroupName("other", "o_"+string(rune('a'+i))), Limits{})
@@ -43,8 +45,13 @@ func TestOOMOfAChildIsReportedForItsGroup(t *testing.T) {
 		}
 		others = append(others, g)
 	}
-	if grew := openFDs(t) - before; grew > 0 {
-		t.Errorf("19 groups took %d descriptors, want none", grew)
+	if grew, want := openFDs(t)-before, 0; v1 {
+		want = 2
+		if grew != want {
+			t.Errorf("19 more groups took %d descriptors, want %d (an eventfd per 8 groups)", grew, want)
+		}
+	} else if grew != want {
+		t.Errorf("19 more groups took %d descriptors, want none", grew)
 	}
 
 	g, err := m.Group(GroupName("hog", "hog"), Limits{MemoryBytes: 32 << 20})
@@ -70,7 +77,10 @@ exec sleep 1000`)
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			m.oom.mu.Lock()
-			left := m.oom.removed
+			left := uint64(0)
+			for _, sh := range m.oom.shards {
+				left += sh.removed
+			}
 			m.oom.mu.Unlock()
 			if left == 0 {
 				break
@@ -89,7 +99,7 @@ exec sleep 1000`)
 			t.Fatal("Remove of a populated group succeeded")
 		}
 		m.oom.mu.Lock()
-		_, still := m.oom.groups[g]
+		_, still := m.oom.of[g]
 		m.oom.mu.Unlock()
 		if !still {
 			t.Fatal("a group that is still there is no longer resolved")
