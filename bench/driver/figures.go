@@ -347,7 +347,7 @@ type scaleRow struct {
 // SIGTERM to exit. Programs log nowhere and share one stream for stdout
 // and stderr, so the child writes to /dev/null and the daemon holds one
 // descriptor per program (its stdin pipe), with or without cgroups (on a
-// host whose memory controller is v1 the groups share one OOM eventfd).
+// host whose memory controller is v1 256 groups share an OOM eventfd).
 func (b *bench) scale(ctx context.Context) ([]scaleRow, error) {
 	var rows []scaleRow
 	for _, mode := range b.opts.scaleCgroups {

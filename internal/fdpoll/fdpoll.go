@@ -1,6 +1,6 @@
 // Package fdpoll waits for many descriptors at once with one epoll
 // instance and one goroutine, so that a descriptor that is rarely ready (a
-// quiet child's output pipe, the cgroups' shared OOM eventfd) costs a map entry
+// quiet child's output pipe, the cgroups' shared OOM eventfds) costs a map entry
 // rather than a parked goroutine and its stack.
 //
 // Descriptors are registered one-shot: when one becomes ready its
