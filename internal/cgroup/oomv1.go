@@ -23,9 +23,9 @@ import (
 // eventfd per group was a descriptor per program on top of its stdin
 // pipe, and it held a daemon at half the programs its descriptor limit
 // allows (9,872 of 10,000 under a hard limit of 20,000). Not one for all:
-// each registration waits on its eventfd's queue, which every signal of
-// that eventfd walks, so the removal of N groups sharing one would cost
-// the kernel N²/2 steps.
+// the kernel's registration puts a waiter on the eventfd's queue for each
+// group, and every signal of that eventfd walks the queue, so removing N
+// groups that share one would cost the kernel N²/2 steps.
 //
 // A signal does not say which group it came from, so it is resolved by
 // reading the oom_kill counter of every group of that eventfd and
