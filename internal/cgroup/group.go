@@ -195,8 +195,8 @@ func (g *Group) openV1(lim Limits) error {
 }
 
 // startEvents watches cgroup.events (and, on v2 with memory,
-// memory.events) and, on v1 with memory, registers the group with the
-// shared OOM eventfd (oomv1.go).
+// memory.events) and, on v1 with memory, registers the group with one
+// of the shared OOM eventfds (oomv1.go).
 func (g *Group) startEvents() error {
 	m := g.m
 	files := []string{filepath.Join(g.v2path, "cgroup.events")}

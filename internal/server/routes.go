@@ -89,7 +89,7 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	s.auditCall(r, method, params)
 	v, err := s.traceCall(r.Context(), method, func() (any, error) { return s.api.Call(r.Context(), method, params) })
 	if st, ok := v.(xmlrpc.Streamer); ok && err == nil && st.EncodedSize() > s.opts.StreamAbove {
-		s.streamReply(w, method, st)
+		s.streamReply(w, st)
 		return
 	}
 	buf := s.replies.get()
@@ -129,7 +129,7 @@ const streamChunk = 64 << 10
 // of microseconds, and a buffer of that size kept in the pool between
 // calls. The encode gate is let go while a piece is written, as it is
 // for a whole reply, so that a slow reader holds up no other encode.
-func (s *Server) streamReply(w http.ResponseWriter, method string, v xmlrpc.Streamer) {
+func (s *Server) streamReply(w http.ResponseWriter, v xmlrpc.Streamer) {
 	if rel, ok := v.(xmlrpc.Releaser); ok {
 		defer rel.Release()
 	}
@@ -150,9 +150,8 @@ func (s *Server) streamReply(w http.ResponseWriter, method string, v xmlrpc.Stre
 		s.encodes.leave()
 	}
 	if err != nil {
-		// The client has gone, or the reply cannot be encoded after its
-		// start was sent: the connection cannot carry a fault any more.
-		s.logLimited("cannot send the reply to " + method + ": " + err.Error())
+		// Only a write fails here: the client has gone, as it may at any
+		// time; a whole reply's failed write is not reported either.
 		return
 	}
 	s.replies.put(buf, out)
