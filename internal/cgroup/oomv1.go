@@ -242,7 +242,7 @@ func (o *oomV1) notRemoved(g *Group, sh *oomShard, last uint64) {
 	}
 	o.mu.Unlock()
 	if absorbedOther {
-		sh.scan()
+		go sh.scan() // it sleeps between reads; the caller may be the loop
 	}
 }
 
