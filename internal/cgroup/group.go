@@ -309,7 +309,8 @@ func (g *Group) Remove() error {
 	g.mu.Unlock()
 	sh, last := g.m.oom.removing(g)
 	err := g.removeDirs()
-	if sh != nil {
+	if err != nil && sh != nil {
+		// Only a failed removal may have left the memory cgroup.
 		if _, serr := os.Stat(g.v1dirs[cgroup1.Memory]); serr == nil {
 			g.m.oom.notRemoved(g, sh, last)
 		}
