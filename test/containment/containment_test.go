@@ -295,8 +295,15 @@ stdout_logfile=`+out+`
 	if n := len(procsIn(e.dir("", "forker"))); n != 20 {
 		t.Errorf("%d processes in the cgroup, want 20", n)
 	}
-	if info := e.info("forker"); info["tasks"] != 20 {
-		t.Errorf("tasks member = %v, want 20", info["tasks"])
+	// A reading is cached for half a second, and the one taken while
+	// waiting for RUNNING may predate the forks: wait for a fresh one.
+	tasks := e.info("forker")["tasks"]
+	for deadline := time.Now().Add(5 * time.Second); tasks != 20 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		tasks = e.info("forker")["tasks"]
+	}
+	if tasks != 20 {
+		t.Errorf("tasks member = %v, want 20", tasks)
 	}
 	if n := strings.Count(e.log(), "spawned: 'forker'"); n != 1 {
 		t.Errorf("spawned %d times", n)
