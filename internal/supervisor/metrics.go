@@ -2,11 +2,26 @@ package supervisor
 
 import "supervisord/internal/process"
 
-// Processes implements metrics.Source: every process row.
+// Processes implements metrics.Source: every process row, with its
+// tree's last usage reading, in one slice. Unlike Groups it leaves out the
+// description (a formatted string per process that no metric shows) and
+// the time of the reply.
 func (s *Supervisor) Processes() []process.Info {
-	var out []process.Info
-	for _, g := range s.Groups() {
-		out = append(out, g.Processes...)
+	snap := s.current()
+	if snap == nil {
+		return nil
+	}
+	s.RefreshUsage()
+	n := 0
+	for _, g := range snap.groups {
+		n += len(g.Processes)
+	}
+	out := make([]process.Info, 0, n)
+	for i, g := range snap.groups {
+		for j, info := range g.Processes {
+			fillCachedUsage(&info, snap.cgroups[i][j])
+			out = append(out, info)
+		}
 	}
 	return out
 }
