@@ -94,7 +94,7 @@ func TestParseProcStat(t *testing.T) {
 		{fields("a (b) c"), 1014 + 1015, 1024, true},
 		{fields(") ) )"), 1014 + 1015, 1024, true},
 		{fields(""), 1014 + 1015, 1024, true},
-		{"42 (x) S 1 2 3 4 5 6 7 8 9 10 11 12\n", 0, 0, false},          // cut before rss
+		{"42 (x) S 1 2 3 4 5 6 7 8 9 10 11 12\n", 0, 0, false},                            // cut before rss
 		{"42 (x) S 1 2 3 4 5 6 7 8 9 10 x 12 13 14 15 16 17 18 19 20 21 22", 0, 0, false}, // utime not a number
 		{"42 x) S", 0, 0, false},
 		{"no parentheses at all", 0, 0, false},
