@@ -5,7 +5,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"sort"
@@ -336,6 +339,7 @@ type scaleRow struct {
 	stopLimit    float64 // s: SIGTERM to every child and reap them, forkexec
 	all50, all99 float64 // getAllProcessInfo, one client, ms
 	callCPU      float64 // getProcessInfo daemon CPU, ms per call
+	scrapeCPU    float64 // /metrics daemon CPU, ms per scrape
 	rss          float64 // MiB
 	idleCPU      float64 // ms per 30 s
 	stop         float64 // s
@@ -418,14 +422,52 @@ stdout_logfile=NONE
 		return r, err
 	}
 	r.all50, r.all99 = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+	if r.scrapeCPU, err = scrapeCPU(ctx, d); err != nil {
+		return r, err
+	}
 	t1 := time.Now()
 	if err := d.Stop(2 * time.Minute); err != nil {
 		return r, err
 	}
 	r.stop = time.Since(t1).Seconds()
-	b.logf("scale %d, cgroups=%s: limit %.2fs start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs",
-		n, mode, r.limit, r.start, r.all50, r.all99, r.callCPU, r.rss, r.idleCPU, r.stop)
+	b.logf("scale %d, cgroups=%s: limit %.2fs start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, /metrics %.1f ms CPU/scrape, RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs",
+		n, mode, r.limit, r.start, r.all50, r.all99, r.callCPU, r.scrapeCPU, r.rss, r.idleCPU, r.stop)
 	return r, nil
+}
+
+// scrapeCPU is the daemon CPU of one /metrics scrape (the text format, as
+// Prometheus asks by default with no protobuf): the cheapest of five after
+// one to warm up.
+func scrapeCPU(ctx context.Context, d *harness.Daemon) (float64, error) {
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var dl net.Dialer
+		return dl.DialContext(ctx, "unix", d.Paths.Socket)
+	}}}
+	defer hc.CloseIdleConnections()
+	best := math.Inf(1)
+	for i := range 6 {
+		before := cpuNanos(d.Pid())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost/metrics", nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("/metrics: %s", resp.Status)
+		}
+		if i > 0 {
+			best = min(best, float64(cpuNanos(d.Pid())-before)/1e6)
+		}
+	}
+	return best, nil
 }
 
 func printScale(w *os.File, all []scaleRow) {
@@ -472,6 +514,7 @@ func printScaleRun(w *os.File, rows []scaleRow) {
 	line("getAllProcessInfo p50, 1 client (ms)", func(r scaleRow) float64 { return r.all50 })
 	line("getAllProcessInfo p99, 1 client (ms)", func(r scaleRow) float64 { return r.all99 })
 	line("getProcessInfo daemon CPU per call (ms)", func(r scaleRow) float64 { return r.callCPU })
+	line("/metrics daemon CPU per scrape (ms)", func(r scaleRow) float64 { return r.scrapeCPU })
 	line("idle RSS (MiB)", func(r scaleRow) float64 { return r.rss })
 	line("idle CPU per 30 s (ms)", func(r scaleRow) float64 { return r.idleCPU })
 	line("SIGTERM → exited (s)", func(r scaleRow) float64 { return r.stop })
