@@ -25,11 +25,15 @@ import (
 // returns its seconds to start them all and, once started, to SIGTERM and
 // reap them all: the floors for starting and stopping n programs,
 // measured in the same run as the daemons.
-func (b *bench) forkExecLimit(ctx context.Context, n, pipes int) (start, stop float64, err error) {
+func (b *bench) forkExecLimit(ctx context.Context, n, pipes int, cgroups ...bool) (start, stop float64, err error) {
 	if b.opts.forkexec == "" {
 		return 0, 0, nil
 	}
-	out, err := exec.CommandContext(ctx, b.opts.forkexec, "-n", strconv.Itoa(n), "-pipes", strconv.Itoa(pipes)).Output()
+	args := []string{"-n", strconv.Itoa(n), "-pipes", strconv.Itoa(pipes)}
+	if len(cgroups) > 0 && cgroups[0] {
+		args = append(args, "-cgroups")
+	}
+	out, err := exec.CommandContext(ctx, b.opts.forkexec, args...).Output()
 	if err != nil {
 		return 0, 0, fmt.Errorf("fork/exec limit: %w", err)
 	}
@@ -337,6 +341,9 @@ type scaleRow struct {
 	n            int
 	limit, start float64 // s
 	stopLimit    float64 // s: SIGTERM to every child and reap them, forkexec
+	// The same limits with a cgroup per child (forkexec -cgroups), for a
+	// daemon with cgroups; zero otherwise.
+	cgLimit, cgStopLimit float64
 	all50, all99 float64 // getAllProcessInfo, one client, ms
 	callCPU      float64 // getProcessInfo daemon CPU, ms per call
 	scrapeCPU    float64 // /metrics daemon CPU, ms per scrape
@@ -379,6 +386,11 @@ func (b *bench) scaleOne(ctx context.Context, mode string, n int) (scaleRow, err
 	var err error
 	if r.limit, r.stopLimit, err = b.forkExecLimit(ctx, n, 2); err != nil {
 		return r, err
+	}
+	if mode != "off" {
+		if r.cgLimit, r.cgStopLimit, err = b.forkExecLimit(ctx, n, 2, true); err != nil {
+			return r, err
+		}
 	}
 	prog := fmt.Sprintf(`[program:p]
 command=sleep 100000
@@ -430,8 +442,8 @@ stdout_logfile=NONE
 		return r, err
 	}
 	r.stop = time.Since(t1).Seconds()
-	b.logf("scale %d, cgroups=%s: limit %.2fs start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, /metrics %.1f ms CPU/scrape, RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs",
-		n, mode, r.limit, r.start, r.all50, r.all99, r.callCPU, r.scrapeCPU, r.rss, r.idleCPU, r.stop)
+	b.logf("scale %d, cgroups=%s: limit %.2fs (with cgroups %.2fs) start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, /metrics %.1f ms CPU/scrape, RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs (limits %.2fs, with cgroups %.2fs)",
+		n, mode, r.limit, r.cgLimit, r.start, r.all50, r.all99, r.callCPU, r.scrapeCPU, r.rss, r.idleCPU, r.stop, r.stopLimit, r.cgStopLimit)
 	return r, nil
 }
 
@@ -511,6 +523,11 @@ func printScaleRun(w *os.File, rows []scaleRow) {
 	line("fork/exec limit (s)", func(r scaleRow) float64 { return r.limit })
 	line("start to all RUNNING (s)", func(r scaleRow) float64 { return r.start })
 	line("start ÷ fork/exec limit", func(r scaleRow) float64 { return r.start / max(r.limit, 1e-9) })
+	cg := rows[0].cgLimit > 0
+	if cg {
+		line("limit with a cgroup per child (s)", func(r scaleRow) float64 { return r.cgLimit })
+		line("start ÷ that limit", func(r scaleRow) float64 { return r.start / max(r.cgLimit, 1e-9) })
+	}
 	line("getAllProcessInfo p50, 1 client (ms)", func(r scaleRow) float64 { return r.all50 })
 	line("getAllProcessInfo p99, 1 client (ms)", func(r scaleRow) float64 { return r.all99 })
 	line("getProcessInfo daemon CPU per call (ms)", func(r scaleRow) float64 { return r.callCPU })
@@ -520,5 +537,9 @@ func printScaleRun(w *os.File, rows []scaleRow) {
 	line("SIGTERM → exited (s)", func(r scaleRow) float64 { return r.stop })
 	line("SIGTERM limit: kill and reap alone (s)", func(r scaleRow) float64 { return r.stopLimit })
 	line("SIGTERM → exited ÷ that limit", func(r scaleRow) float64 { return r.stop / max(r.stopLimit, 1e-9) })
+	if cg {
+		line("SIGTERM limit with a cgroup per child (s)", func(r scaleRow) float64 { return r.cgStopLimit })
+		line("SIGTERM → exited ÷ that limit", func(r scaleRow) float64 { return r.stop / max(r.cgStopLimit, 1e-9) })
+	}
 	fmt.Fprintln(w, "\n\"growth\" is each figure's ratio from one column to the next: linear growth matches the programs' ratio, less is better than linear.")
 }
