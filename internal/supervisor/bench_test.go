@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"supervisord/internal/config"
+	"supervisord/internal/process"
 	"supervisord/internal/rpc"
 	"supervisord/internal/xmlrpc"
 )
@@ -116,6 +117,43 @@ func BenchmarkSettleOneChange(b *testing.B) {
 				l.now = time.Now()
 				l.StateChanged(p.Proc, p.State, true)
 				l.settle()
+			}
+		})
+	}
+}
+
+// BenchmarkShutdownOneExit is the loop's work after an input during a
+// shutdown, with N processes still STOPPING: it must not grow with N (it
+// walked every process after every exit).
+func BenchmarkShutdownOneExit(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			dir := b.TempDir()
+			cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{benchGroup(dir, n)}}
+			sup := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+			l := sup.loop
+			l.timer = l.s.opts.Clock.NewTimer(time.Hour)
+			defer l.timer.Stop()
+			l.settle()
+			// As if the shutdown had signalled them all.
+			for _, p := range l.groups[0].procs {
+				p.Proc.State = process.Running
+				l.StateChanged(p.Proc, process.Stopped, true)
+				p.Proc.State = process.Stopping
+				l.StateChanged(p.Proc, process.Running, true)
+			}
+			l.requestShutdown(process.SupervisorShutdown)
+			if l.settle() {
+				b.Fatal("shutdown over with every process STOPPING")
+			}
+			p := l.groups[0].procs[n/2]
+			b.ReportAllocs()
+			for b.Loop() {
+				l.now = time.Now()
+				l.StateChanged(p.Proc, p.State, true)
+				if l.settle() {
+					b.Fatal("shutdown over")
+				}
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -30,6 +31,7 @@ type loop struct {
 	latest *config.Config // last read: where addProcessGroup looks
 
 	groups []*group // active groups, sorted by (priority, name)
+	alive  int      // their processes not in a stopped state (group.alive)
 	byName map[string]*group
 	byPid  map[int]*proc
 	of     map[*process.Proc]*proc
@@ -78,6 +80,18 @@ type group struct {
 	added  uint64  // when it was added, for the reference's dict order
 	place  int     // index in the last full snapshot
 	sorted []*proc // byPriority, computed once
+
+	// alive counts the processes not in a stopped state, kept by
+	// StateChanged, so that a shutdown asks "is everything stopped?" in
+	// O(1) after each exit rather than walking every process.
+	alive int
+	// stopPending is what a shutdown must visit again in this group: after
+	// its first pass (stopWalked), the processes left RUNNING, STARTING or
+	// BACKOFF, or held back for their dependents, and those that entered
+	// one of those states since. A shutdown visited every process after
+	// every exit: at 10,000 programs that was 10,000 × 30,000 visits.
+	stopWalked  bool
+	stopPending []*proc
 }
 
 // proc is a process and the loop's resources for it.
@@ -195,6 +209,7 @@ func (l *loop) addGroup(gc *config.Group) bool {
 	}
 	l.byName[gc.Name] = g
 	l.groups = append(l.groups, g)
+	l.alive += g.alive
 	// Stable by priority alone: equal priorities keep the order in which
 	// groups were added, as the reference's sort does.
 	sort.SliceStable(l.groups, func(i, j int) bool {
@@ -214,6 +229,7 @@ func (l *loop) removeGroup(name string) {
 	for i, x := range l.groups {
 		if x == g {
 			l.groups = append(l.groups[:i], l.groups[i+1:]...)
+			l.alive -= g.alive
 			break
 		}
 	}
@@ -536,10 +552,18 @@ func (g *group) byPriority() []*proc {
 }
 
 func (g *group) stopAll(l *loop, now time.Time) {
-	procs := g.byPriority()
-	for i := len(procs) - 1; i >= 0; i-- {
-		p := procs[i]
+	visit := g.stopPending
+	if !g.stopWalked {
+		g.stopWalked = true
+		visit = g.byPriority()
+	}
+	// In reverse priority order, as the first pass; the pending list is
+	// kept in that order, with what StateChanged adds at its end.
+	g.stopPending = nil
+	for i := len(visit) - 1; i >= 0; i-- {
+		p := visit[i]
 		if l.stopDependentsFirst(p) {
+			g.stopPending = append(g.stopPending, p)
 			continue
 		}
 		switch p.State {
@@ -548,18 +572,20 @@ func (g *group) stopAll(l *loop, now time.Time) {
 		case process.Backoff:
 			l.stepDone(p.GiveUp(l, now))
 		}
-	}
-}
-
-func (g *group) unstopped() int {
-	n := 0
-	for _, p := range g.procs {
-		if !p.State.IsStopped() {
-			n++
+		if needsStop(p.State) {
+			g.stopPending = append(g.stopPending, p)
 		}
 	}
-	return n
+	slices.Reverse(g.stopPending)
 }
+
+// needsStop reports whether a shutdown has something to do for a process
+// in state s.
+func needsStop(s process.State) bool {
+	return s == process.Running || s == process.Starting || s == process.Backoff
+}
+
+func (g *group) unstopped() int { return g.alive }
 
 // finish releases what the loop holds once every process has stopped.
 func (l *loop) finish() {
@@ -602,6 +628,19 @@ func (l *loop) StateChanged(pp *process.Proc, from process.State, expected bool)
 	p := l.of[pp]
 	if p == nil {
 		return
+	}
+	if was, is := !from.IsStopped(), !pp.State.IsStopped(); was != is {
+		d := 1
+		if was {
+			d = -1
+		}
+		p.g.alive += d
+		if l.byName[p.g.cfg.Name] == p.g {
+			l.alive += d
+		}
+	}
+	if l.stopping && p.g.stopWalked && needsStop(pp.State) && !needsStop(from) {
+		p.g.stopPending = append(p.g.stopPending, p)
 	}
 	l.stateEvent(p, from, expected)
 	l.livenessChanged(p, from)

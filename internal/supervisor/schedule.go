@@ -266,15 +266,9 @@ func (h *deadlineHeap) Pop() any {
 	return p
 }
 
-// unstopped counts the processes not yet stopped, without allocating: the
-// shutdown asks after every input.
-func (l *loop) unstopped() int {
-	n := 0
-	for _, g := range l.groups {
-		n += g.unstopped()
-	}
-	return n
-}
+// unstopped counts the processes not yet stopped: the shutdown asks
+// after every input, so it is a count kept by StateChanged.
+func (l *loop) unstopped() int { return l.alive }
 
 // unstoppedNames lists them, for the "waiting for … to die" report.
 func (l *loop) unstoppedNames() []string {
