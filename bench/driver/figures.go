@@ -344,12 +344,12 @@ type scaleRow struct {
 	// The same limits with a cgroup per child (forkexec -cgroups), for a
 	// daemon with cgroups; zero otherwise.
 	cgLimit, cgStopLimit float64
-	all50, all99 float64 // getAllProcessInfo, one client, ms
-	callCPU      float64 // getProcessInfo daemon CPU, ms per call
-	scrapeCPU    float64 // /metrics daemon CPU, ms per scrape
-	rss          float64 // MiB
-	idleCPU      float64 // ms per 30 s
-	stop         float64 // s
+	all50, all99         float64 // getAllProcessInfo, one client, ms
+	callCPU              float64 // getProcessInfo daemon CPU, ms per call
+	scrapeCPU            float64 // /metrics daemon CPU, ms per scrape
+	rss                  float64 // MiB
+	idleCPU              float64 // ms per 30 s
+	stop                 float64 // s
 }
 
 // scale runs our daemon alone at each count of o.scale, once for each

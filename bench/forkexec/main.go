@@ -136,8 +136,8 @@ func main() {
 // hierarchy's and, where mounted, v1 memory's and pids's, each under a
 // parent made for this run.
 type hierarchies struct {
-	v2     string   // parent in the v2 hierarchy
-	v1     []string // parents in the v1 hierarchies
+	v2    string   // parent in the v2 hierarchy
+	v1    []string // parents in the v1 hierarchies
 	made  []string // parents, removed at the end
 	child func(parent string, i int) string
 }
