@@ -99,24 +99,36 @@ func BenchmarkGetAllProcessInfo(b *testing.B) {
 	}
 }
 
+// idleLoop is a loop over one group of n programs, none started, settled
+// once and driven by hand (no Run); its timer is stopped at the end.
+func idleLoop(b *testing.B, n int) *loop {
+	dir := b.TempDir()
+	cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{benchGroup(dir, n)}}
+	l := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)}).loop
+	l.timer = l.s.opts.Clock.NewTimer(time.Hour)
+	b.Cleanup(func() { l.timer.Stop() })
+	l.settle()
+	return l
+}
+
+// settleOne is one input about p (a state change to the state it is in)
+// and the loop's work after it; it reports whether the shutdown ended.
+func settleOne(l *loop, p *proc) bool {
+	l.now = time.Now()
+	l.StateChanged(p.Proc, p.State, true)
+	return l.settle()
+}
+
 // BenchmarkSettleOneChange is the loop's work after an input that changed
 // one process, with N processes: it must not grow with N.
 func BenchmarkSettleOneChange(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			dir := b.TempDir()
-			cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{benchGroup(dir, n)}}
-			sup := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
-			l := sup.loop
-			l.timer = l.s.opts.Clock.NewTimer(time.Hour)
-			defer l.timer.Stop()
-			l.settle()
+			l := idleLoop(b, n)
 			p := l.groups[0].procs[n/2]
 			b.ReportAllocs()
 			for b.Loop() {
-				l.now = time.Now()
-				l.StateChanged(p.Proc, p.State, true)
-				l.settle()
+				settleOne(l, p)
 			}
 		})
 	}
@@ -128,13 +140,7 @@ func BenchmarkSettleOneChange(b *testing.B) {
 func BenchmarkShutdownOneExit(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			dir := b.TempDir()
-			cfg := &config.Config{File: filepath.Join(dir, "supervisord.conf"), Groups: []*config.Group{benchGroup(dir, n)}}
-			sup := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
-			l := sup.loop
-			l.timer = l.s.opts.Clock.NewTimer(time.Hour)
-			defer l.timer.Stop()
-			l.settle()
+			l := idleLoop(b, n)
 			// As if the shutdown had signalled them all.
 			for _, p := range l.groups[0].procs {
 				p.Proc.State = process.Running
@@ -149,9 +155,7 @@ func BenchmarkShutdownOneExit(b *testing.B) {
 			p := l.groups[0].procs[n/2]
 			b.ReportAllocs()
 			for b.Loop() {
-				l.now = time.Now()
-				l.StateChanged(p.Proc, p.State, true)
-				if l.settle() {
+				if settleOne(l, p) {
 					b.Fatal("shutdown over")
 				}
 			}
