@@ -7,12 +7,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"math/rand/v2"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -302,4 +305,87 @@ func (w *discardWriter) WriteHeader(code int) {
 func (w *discardWriter) Write(b []byte) (int, error) {
 	w.WriteHeader(200)
 	return len(b), nil
+}
+
+// memSource adds the optional sources to fakeSource.
+type memSource struct {
+	restartingSource
+	mem   map[string]uint64
+	drops map[string]uint64
+}
+
+func (m memSource) MemoryRestarts() map[string]uint64 { return m.mem }
+func (m memSource) Drops() map[string]uint64          { return m.drops }
+
+// TestFamiliesAreWhatTheRegistryServes hands the per-process families to
+// the client library's own gathering, which checks every sample's
+// labels for consistency and duplicates and puts families and samples in
+// their canonical order: what it serves must be what ours already was.
+func TestFamiliesAreWhatTheRegistryServes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	states := []process.State{process.Stopped, process.Starting, process.Running, process.Backoff,
+		process.Stopping, process.Exited, process.Fatal, process.Unknown}
+	src := memSource{restartingSource: restartingSource{fakeSource{restarts: map[string]uint64{}}},
+		mem: map[string]uint64{}, drops: map[string]uint64{"events": 3, "output:/dev/stdout": 1, "health": 0}}
+	for i := range 300 {
+		// Groups and names out of order, some names shared across groups.
+		in := process.Info{
+			Group: fmt.Sprintf("g%d", rng.IntN(7)), Name: fmt.Sprintf("p%d", rng.IntN(1000)*1000+i),
+			State: states[rng.IntN(len(states))], Pid: 1000 + i, Start: 1_700_000_000 + int64(rng.IntN(100)),
+			ExitStatus: rng.IntN(3), Health: []string{"", "healthy", "unhealthy", "unknown"}[rng.IntN(4)],
+		}
+		if i%5 == 0 {
+			in.Name = "same"
+			in.Group = fmt.Sprintf("h%d", i)
+		}
+		if rng.IntN(2) == 0 {
+			in.Usage = process.Usage{Measured: true, CPUSeconds: rng.Float64(), MemoryBytes: rng.Uint64N(1 << 30),
+				MemoryPeakBytes: rng.Uint64N(2) << 30, Tasks: rng.IntN(9), OOMKills: rng.Uint64N(2)}
+		}
+		if rng.IntN(4) == 0 {
+			src.restarts[in.FullName()] = rng.Uint64N(5)
+		}
+		if rng.IntN(8) == 0 {
+			src.mem[in.FullName()] = rng.Uint64N(3)
+		}
+		src.infos = append(src.infos, in)
+	}
+	opts := Options{Now: func() time.Time { return time.Unix(1_700_000_050, 0) }, Usage: func(pid int) (Usage, error) {
+		if pid%3 == 0 {
+			return Usage{}, errors.New("gone")
+		}
+		return Usage{CPUSeconds: float64(pid) / 3, RSSBytes: uint64(pid) << 12}, nil
+	}}
+	ours := processFamilies(src, opts)
+	checked, err := prometheus.Gatherers{prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		return processFamilies(src, opts), nil
+	})}.Gather()
+	if err != nil {
+		t.Fatalf("the registry refuses the families: %v", err)
+	}
+	slices.SortFunc(ours, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	text := func(fams []*dto.MetricFamily) string {
+		var b strings.Builder
+		for _, f := range fams {
+			if _, err := expfmt.MetricFamilyToText(&b, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.String()
+	}
+	if got, want := text(ours), text(checked); got != want {
+		t.Errorf("ours differ from the registry's order or content; first difference at byte %d", firstDiff(got, want))
+	}
+	if len(ours) < 15 {
+		t.Errorf("only %d families: the source was meant to fill every one", len(ours))
+	}
+}
+
+func firstDiff(a, b string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
