@@ -67,11 +67,18 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	method, params, err := xmlrpc.DecodeCall(body, xmlrpc.Limits{MaxBytes: s.opts.MaxBodyBytes, MaxDepth: s.opts.MaxDepth})
+	// The body is read into a pooled buffer and decoded from there: the
+	// decoded call refers to none of it.
+	in := s.replies.get()
+	data, err := readBody(r.Body, s.opts.MaxBodyBytes, (*in)[:0])
+	var method string
+	var params []any
+	if err == nil {
+		method, params, err = xmlrpc.DecodeCallBytes(data, xmlrpc.Limits{MaxBytes: s.opts.MaxBodyBytes, MaxDepth: s.opts.MaxDepth})
+	}
+	s.replies.put(in, data)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) || errors.Is(err, xmlrpc.ErrTooLarge) {
+		if errors.Is(err, xmlrpc.ErrTooLarge) {
 			s.badRequest(r, "body too large")
 			w.Header().Set("Connection", "close")
 			http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
@@ -108,10 +115,35 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		out = xmlrpc.AppendFault((*buf)[:0], rpc.Fault(err))
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	h := w.Header()
+	h["Content-Type"] = textXML
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
 	w.Write(out)
 	s.replies.put(buf, out)
+}
+
+// textXML is the replies' Content-Type, one value shared by all of them
+// (net/http copies the header as it writes it).
+var textXML = []string{"text/xml"}
+
+// readBody appends what r gives to buf until its end, failing with
+// xmlrpc.ErrTooLarge once more than max bytes have come.
+func readBody(r io.Reader, max int64, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case int64(len(buf)) > max:
+			return buf, xmlrpc.ErrTooLarge
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		}
+	}
 }
 
 // streamChunk is how much of a streamed reply is encoded before it is

@@ -31,7 +31,20 @@ func DecodeCall(r io.Reader, lim Limits) (method string, params []any, err error
 	if err != nil {
 		return "", nil, err
 	}
-	s := newScanner(data, lim, true)
+	return DecodeCallBytes(data, lim)
+}
+
+// DecodeCallBytes is DecodeCall of a message already read. Nothing it
+// returns refers to data, which the caller may reuse.
+func DecodeCallBytes(data []byte, lim Limits) (method string, params []any, err error) {
+	if lim.MaxBytes > 0 && int64(len(data)) > lim.MaxBytes {
+		return "", nil, ErrTooLarge
+	}
+	var sc scanner
+	s := &sc
+	s.init(data, lim, true)
+	var open [8]string
+	s.open = open[:0]
 	if err := s.expectStart("methodCall"); err != nil {
 		return "", nil, err
 	}

@@ -39,14 +39,24 @@ type scanner struct {
 	hasEnd  bool     // pending is set
 	rooted  bool     // the root element has been seen
 	buf     []byte
+
+	openArr [8]string // open's first elements: a call nests about five deep
 }
 
 func newScanner(data []byte, lim Limits, strictUTF8 bool) *scanner {
-	s := &scanner{data: data, maxDepth: lim.MaxDepth, strictUTF8: strictUTF8}
+	s := &scanner{}
+	s.init(data, lim, strictUTF8)
+	s.open = s.openArr[:0]
+	return s
+}
+
+// init readies a scanner in place, for a caller that keeps it on its
+// stack.
+func (s *scanner) init(data []byte, lim Limits, strictUTF8 bool) {
+	s.data, s.maxDepth, s.strictUTF8 = data, lim.MaxDepth, strictUTF8
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		s.pos = 3
 	}
-	return s
 }
 
 func (s *scanner) errorf(off int, msg string) error {
@@ -136,8 +146,24 @@ func (s *scanner) name() (string, error) {
 	if s.pos == start {
 		return "", s.errorf(start, "expected a name")
 	}
+	// The protocol's own element names are taken from a table rather than
+	// made anew for every tag (the lookup does not allocate).
+	if n, ok := elementNames[string(s.data[start:s.pos])]; ok {
+		return n, nil
+	}
 	return string(s.data[start:s.pos]), nil
 }
+
+// elementNames are the names XML-RPC messages are made of.
+var elementNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"methodCall", "methodName", "methodResponse", "params", "param",
+		"value", "string", "int", "i4", "i8", "boolean", "double", "dateTime.iso8601", "base64",
+		"array", "data", "struct", "member", "name", "nil", "fault"} {
+		m[n] = n
+	}
+	return m
+}()
 
 func (s *scanner) startTag() (token, error) {
 	off := s.pos
