@@ -481,3 +481,91 @@ func TestOnlySIGCHLDReaps(t *testing.T) {
 		t.Error("the exit was collected without a pass of wait4")
 	}
 }
+
+// TestShutdownCatchesEveryState shuts down while processes are RUNNING,
+// STARTING (a long startsecs) and in BACKOFF (a command that fails at
+// once, retried after a delay), several to a group: each is stopped once
+// or given up, and the shutdown ends with every one of them dead.
+func TestShutdownCatchesEveryState(t *testing.T) {
+	running := prog("run", "exec sleep 30")
+	starting := prog("slow", "exec sleep 30", func(p *config.Process) { p.Startsecs = time.Minute })
+	// Three processes in one group: a shutdown revisits a group after
+	// each exit, and must visit only what is left to do.
+	pool := &config.Group{Name: "pool", Priority: 5}
+	for i := range 3 {
+		pool.Processes = append(pool.Processes, prog(fmt.Sprintf("pool_%d", i), "exec sleep 30", func(p *config.Process) {
+			p.Group = "pool"
+			if i == 1 {
+				p.Startsecs = time.Minute
+			}
+		}).Processes[0])
+	}
+	backoff := prog("flop", "exit 3", func(p *config.Process) { p.Startsecs = time.Second; p.Startretries = 100 })
+	h := start(t, running, starting, pool, backoff)
+	h.log.waitFor(t, "success: run", 1, 5*time.Second)
+	h.log.waitFor(t, "success: pool_2", 1, 5*time.Second)
+	h.waitInfo("flop", func(in process.Info) bool { return in.State == process.Backoff }, 5*time.Second)
+	pids := map[string]int{}
+	for _, name := range []string{"run", "slow", "pool_0", "pool_1", "pool_2"} {
+		in := h.info(name)
+		if in.Pid == 0 {
+			t.Fatalf("%s has no pid: %+v", name, in)
+		}
+		pids[name] = in.Pid
+	}
+	if st := h.info("slow").State; st != process.Starting {
+		t.Fatalf("slow is %v, want STARTING", st)
+	}
+	h.shutdown()
+	for name, pid := range pids {
+		if alive(pid) {
+			t.Errorf("%s (pid %d) outlived the shutdown", name, pid)
+		}
+	}
+	lines := h.log.snapshot()
+	log := strings.Join(lines, "\n")
+	// Groups stop one after the other, from the highest priority number
+	// down: the pool (priority 5) is signalled only once run and slow
+	// (999) have stopped.
+	lastStop, firstPoolKill := -1, len(lines)
+	for i, l := range lines {
+		if strings.HasPrefix(l, "stopped: run ") || strings.HasPrefix(l, "stopped: slow ") {
+			lastStop = max(lastStop, i)
+		}
+		if strings.HasPrefix(l, "killing pool_") {
+			firstPoolKill = min(firstPoolKill, i)
+		}
+	}
+	if lastStop < 0 || firstPoolKill < lastStop {
+		t.Errorf("the pool was signalled before run and slow had stopped:\n%s", log)
+	}
+	for _, name := range []string{"run", "slow", "pool_0", "pool_1", "pool_2"} {
+		if n := strings.Count(log, "stopped: "+name+" (terminated by SIGTERM)"); n != 1 {
+			t.Errorf("%s stopped %d times in the log:\n%s", name, n, log)
+		}
+	}
+	// The loop has returned: its processes can be read directly (the
+	// published rows are not brought up to date once it has stopped). The
+	// count the shutdown relied on must agree with the states, and flop
+	// was given up as the reference gives up a BACKOFF process at
+	// shutdown: FATAL, without the "gave up" line of too many retries.
+	l, live := h.sup.loop, 0
+	for _, g := range l.groups {
+		n := 0
+		for _, p := range g.procs {
+			if !p.State.IsStopped() {
+				n++
+			}
+			if p.Config.Name == "flop" && p.State != process.Fatal {
+				t.Errorf("flop is %v after the shutdown, want FATAL", p.State)
+			}
+		}
+		if n != g.alive {
+			t.Errorf("group %s: %d processes alive, its count says %d", g.cfg.Name, n, g.alive)
+		}
+		live += n
+	}
+	if live != 0 || l.alive != 0 {
+		t.Errorf("after the shutdown: %d processes alive, the loop's count says %d", live, l.alive)
+	}
+}
