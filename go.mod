@@ -20,6 +20,7 @@ require (
 	golang.org/x/mod v0.22.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
+	google.golang.org/protobuf v1.36.8
 )
 
 require (
@@ -37,5 +38,4 @@ require (
 	github.com/sirupsen/logrus v1.9.3 // indirect
 	golang.org/x/exp v0.0.0-20241108190413-2d47ceb2692f // indirect
 	golang.org/x/tools v0.27.0 // indirect
-	google.golang.org/protobuf v1.36.8 // indirect
 )

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -16,9 +18,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"google.golang.org/protobuf/proto"
 
 	"supervisord/internal/process"
 )
@@ -321,7 +325,10 @@ func (m memSource) Drops() map[string]uint64          { return m.drops }
 // the client library's own gathering, which checks every sample's
 // labels for consistency and duplicates and puts families and samples in
 // their canonical order: what it serves must be what ours already was.
-func TestFamiliesAreWhatTheRegistryServes(t *testing.T) {
+// randomRows is a source of 300 processes in every state, with usage,
+// restarts, memory restarts and drops, in no particular order, and
+// options that make some pids unreadable.
+func randomRows() (memSource, Options) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	states := []process.State{process.Stopped, process.Starting, process.Running, process.Backoff,
 		process.Stopping, process.Exited, process.Fatal, process.Unknown}
@@ -356,6 +363,11 @@ func TestFamiliesAreWhatTheRegistryServes(t *testing.T) {
 		}
 		return Usage{CPUSeconds: float64(pid) / 3, RSSBytes: uint64(pid) << 12}, nil
 	}}
+	return src, opts
+}
+
+func TestFamiliesAreWhatTheRegistryServes(t *testing.T) {
+	src, opts := randomRows()
 	ours := processFamilies(src, opts)
 	checked, err := prometheus.Gatherers{prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		return processFamilies(src, opts), nil
@@ -388,4 +400,114 @@ func firstDiff(a, b string) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// TestHandlerAnswersAsPromhttp serves the same rows through the client
+// library's promhttp handler and through ours, for the Accept and
+// Accept-Encoding headers scrapers send: same status, headers and metrics.
+func TestHandlerAnswersAsPromhttp(t *testing.T) {
+	src, opts := randomRows()
+	opts.NoRuntimeMetrics = true
+	ours := Handler(src, opts)
+	reg := prometheus.NewRegistry()
+	ref := promhttp.HandlerFor(prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		fams, err := reg.Gather()
+		fams = append(fams, processFamilies(src, opts)...)
+		slices.SortFunc(fams, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+		return fams, err
+	}), promhttp.HandlerOpts{Registry: reg})
+	const protoAccept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
+	for _, tc := range []struct{ accept, encoding string }{
+		{"", ""},
+		{"text/plain;version=0.0.4;q=0.3,*/*;q=0.2", "gzip"},
+		{protoAccept, ""},
+		{protoAccept, "gzip"},
+		{"", "gzip;q=0"},
+		{"", "identity, gzip"},
+		{"", "gzip;q=0.5, identity;q=0.4"},
+		{"", "*"},
+		{"", "br, zstd"},
+		{"", "deflate, gzip, br, zstd"},
+	} {
+		get := func(h http.Handler) *httptest.ResponseRecorder {
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			if tc.accept != "" {
+				req.Header.Set("Accept", tc.accept)
+			}
+			if tc.encoding != "" {
+				req.Header.Set("Accept-Encoding", tc.encoding)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		a, b := get(ours), get(ref)
+		name := fmt.Sprintf("Accept %q, Accept-Encoding %q", tc.accept, tc.encoding)
+		for _, k := range []string{"Content-Type", "Content-Encoding"} {
+			if a.Header().Get(k) != b.Header().Get(k) {
+				t.Errorf("%s: %s %q, promhttp %q", name, k, a.Header().Get(k), b.Header().Get(k))
+			}
+		}
+		if a.Code != b.Code {
+			t.Errorf("%s: status %d, promhttp %d", name, a.Code, b.Code)
+		}
+		ba, bb := plainBody(t, a), plainBody(t, b)
+		if !strings.Contains(a.Header().Get("Content-Type"), "protobuf") {
+			// Text: the same bytes.
+			if !bytes.Equal(ba, bb) || len(ba) == 0 {
+				t.Errorf("%s: text differs from promhttp's at byte %d", name, firstDiff(string(ba), string(bb)))
+			}
+			continue
+		}
+		// Protobuf: the same families in the same order, but for the
+		// creation time of the handler's own counter.
+		fa, fb := decodeFamilies(t, ba), decodeFamilies(t, bb)
+		if len(fa) != len(fb) || len(fa) < 15 {
+			t.Fatalf("%s: %d families, promhttp %d", name, len(fa), len(fb))
+		}
+		for i := range fa {
+			if !proto.Equal(fa[i], fb[i]) {
+				t.Errorf("%s: family %s differs from promhttp's %s", name, fa[i].GetName(), fb[i].GetName())
+			}
+		}
+	}
+}
+
+// plainBody is an answer's body, gunzipped when its header says so.
+func plainBody(t *testing.T, rec *httptest.ResponseRecorder) []byte {
+	t.Helper()
+	if rec.Header().Get("Content-Encoding") != "gzip" {
+		return rec.Body.Bytes()
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// decodeFamilies reads delimited protobuf families, with the creation
+// times of counters cleared.
+func decodeFamilies(t *testing.T, b []byte) []*dto.MetricFamily {
+	t.Helper()
+	dec := expfmt.NewDecoder(bytes.NewReader(b), expfmt.NewFormat(expfmt.TypeProtoDelim))
+	var fams []*dto.MetricFamily
+	for {
+		mf := &dto.MetricFamily{}
+		if err := dec.Decode(mf); err == io.EOF {
+			return fams
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mf.Metric {
+			if m.Counter != nil {
+				m.Counter.CreatedTimestamp = nil
+			}
+		}
+		fams = append(fams, mf)
+	}
 }
