@@ -250,11 +250,7 @@ func newScrape(src Source, opts Options) *scrapeSet {
 func (sc *scrapeSet) each(f func(*dto.MetricFamily) error) error {
 	var mem scratch
 	for _, c := range sc.columns {
-		labels := sc.labels
-		if c.labels != nil {
-			labels = c.labels
-		}
-		if mf := c.build(labels, &mem); mf != nil {
+		if mf := c.build(sc.labelsOf(c), &mem); mf != nil {
 			if err := f(mf); err != nil {
 				return err
 			}
@@ -263,17 +259,21 @@ func (sc *scrapeSet) each(f func(*dto.MetricFamily) error) error {
 	return nil
 }
 
+// labelsOf is the label pairs of c's rows.
+func (sc *scrapeSet) labelsOf(c *column) [][]*dto.LabelPair {
+	if c.labels != nil {
+		return c.labels
+	}
+	return sc.labels
+}
+
 // processFamilies builds every supervisord_ family whole, each with
 // memory of its own.
 func processFamilies(src Source, opts Options) []*dto.MetricFamily {
 	sc := newScrape(src, opts)
 	var out []*dto.MetricFamily
 	for _, c := range sc.columns {
-		labels := sc.labels
-		if c.labels != nil {
-			labels = c.labels
-		}
-		if mf := c.build(labels, nil); mf != nil {
+		if mf := c.build(sc.labelsOf(c), nil); mf != nil {
 			out = append(out, mf)
 		}
 	}
