@@ -267,19 +267,6 @@ func (sc *scrapeSet) labelsOf(c *column) [][]*dto.LabelPair {
 	return sc.labels
 }
 
-// processFamilies builds every supervisord_ family whole, each with
-// memory of its own.
-func processFamilies(src Source, opts Options) []*dto.MetricFamily {
-	sc := newScrape(src, opts)
-	var out []*dto.MetricFamily
-	for _, c := range sc.columns {
-		if mf := c.build(sc.labelsOf(c), nil); mf != nil {
-			out = append(out, mf)
-		}
-	}
-	return out
-}
-
 // stateCounts is supervisord_processes: a series for every state, zeros
 // included, in the order of the state names.
 func stateCounts(counts map[process.State]int) *column {

@@ -70,7 +70,7 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	// The body is read into a pooled buffer and decoded from there: the
 	// decoded call refers to none of it.
 	in := s.replies.get()
-	data, err := readBody(r.Body, s.opts.MaxBodyBytes, (*in)[:0])
+	data, err := xmlrpc.AppendLimited((*in)[:0], r.Body, s.opts.MaxBodyBytes)
 	var method string
 	var params []any
 	if err == nil {
@@ -125,26 +125,6 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 // textXML is the replies' Content-Type, one value shared by all of them
 // (net/http copies the header as it writes it).
 var textXML = []string{"text/xml"}
-
-// readBody appends what r gives to buf until its end, failing with
-// xmlrpc.ErrTooLarge once more than max bytes have come.
-func readBody(r io.Reader, max int64, buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		switch {
-		case int64(len(buf)) > max:
-			return buf, xmlrpc.ErrTooLarge
-		case err == io.EOF:
-			return buf, nil
-		case err != nil:
-			return buf, err
-		}
-	}
-}
 
 // streamChunk is how much of a streamed reply is encoded before it is
 // written.

@@ -3,6 +3,7 @@ package xmlrpc
 import (
 	"encoding/base64"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,14 +15,30 @@ func readLimited(r io.Reader, lim Limits) ([]byte, error) {
 	if lim.MaxBytes <= 0 {
 		return io.ReadAll(r)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
-	if err != nil {
-		return nil, err
+	return AppendLimited(nil, r, lim.MaxBytes)
+}
+
+// AppendLimited appends all of r to buf, failing with ErrTooLarge once
+// more than max bytes have been read; a caller that keeps buf between
+// messages reads each into the same memory.
+func AppendLimited(buf []byte, r io.Reader, max int64) ([]byte, error) {
+	start := len(buf)
+	buf = slices.Grow(buf, 512) // as io.ReadAll begins
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case int64(len(buf)-start) > max:
+			return buf, ErrTooLarge
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		}
 	}
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, ErrTooLarge
-	}
-	return data, nil
 }
 
 // DecodeCall reads a <methodCall>. A call without <params> has no
