@@ -53,19 +53,31 @@ func (b *bench) forkExecLimit(ctx context.Context, n, pipes int, cgroups ...bool
 // has been idle has returned its free pages, and the first calls fault
 // them in again); the rest run in ten batches, and the cheapest batch is
 // the figure, since whatever else the machine does only adds to a batch.
+// Both sides get the same calls (a side given fewer would count its
+// fixed costs over fewer calls), within a time budget per side.
 func (b *bench) callCPU(ctx context.Context, d *harness.Daemon, name string, calls int) (float64, error) {
 	c := harness.NewUnixClient(d.Paths.Socket, time.Minute)
 	defer c.Close()
 	if _, err := c.Call(ctx, "supervisor.getProcessInfo", name); err != nil {
 		return 0, err
 	}
-	for range calls / 4 {
+	// Warm up with a quarter of the calls, for two seconds at the most,
+	// and time them: a batch is calls/batches calls, fewer when that
+	// would take a side more than callBudget/batches, so both sides make
+	// the same calls unless one is too slow for them.
+	const batches = 10
+	const callBudget = 15 * time.Second
+	warm, t0 := 0, time.Now()
+	for ; warm < calls/4 && time.Since(t0) < 2*time.Second; warm++ {
 		if _, err := c.CallDiscard(ctx, "supervisor.getProcessInfo", name); err != nil {
 			return 0, err
 		}
 	}
-	const batches = 10
 	per := max(calls/batches, 1)
+	if warm > 0 {
+		each := time.Since(t0) / time.Duration(warm)
+		per = max(min(per, int(callBudget/batches/max(each, time.Microsecond))), 5)
+	}
 	best := math.Inf(1)
 	for range batches {
 		before := cpuNanos(d.Pid())
@@ -172,17 +184,11 @@ func (b *bench) perCall(ctx context.Context, big map[string]*harness.Daemon) err
 	}()
 	var cpuSmall, cpuBig, p50, p99 [2]float64
 	for i, s := range b.sides() {
-		// The reference is about ten times slower per call: fewer calls
-		// keep its run short.
-		calls := o.calls
-		if s.name == "reference" {
-			calls = max(50, calls/10)
-		}
 		var err error
-		if cpuSmall[i], err = b.callCPU(ctx, small[i], "p:p0050", calls); err != nil {
+		if cpuSmall[i], err = b.callCPU(ctx, small[i], "p:p0050", o.calls); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		if cpuBig[i], err = b.callCPU(ctx, big[s.name], fmt.Sprintf("p:p%04d", o.programs/2), calls); err != nil {
+		if cpuBig[i], err = b.callCPU(ctx, big[s.name], fmt.Sprintf("p:p%04d", o.programs/2), o.calls); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		lat, _, err := latencies(ctx, big[s.name].Paths.Socket, 8, o.rpcDuration, nil, "supervisor.getProcessInfo", fmt.Sprintf("p:p%04d", o.programs/2))
