@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -368,6 +369,7 @@ type scaleRow struct {
 	all50, all99         float64 // getAllProcessInfo, one client, ms
 	callCPU              float64 // getProcessInfo daemon CPU, ms per call
 	scrapeCPU            float64 // /metrics daemon CPU, ms per scrape
+	sweepCPU             float64 // ms: the usage sweep a scrape starts (cgroups)
 	rss                  float64 // MiB
 	idleCPU              float64 // ms per 30 s
 	stop                 float64 // s
@@ -455,7 +457,7 @@ stdout_logfile=NONE
 		return r, err
 	}
 	r.all50, r.all99 = ms(percentile(lat, 50)), ms(percentile(lat, 99))
-	if r.scrapeCPU, err = scrapeCPU(ctx, d); err != nil {
+	if r.scrapeCPU, r.sweepCPU, err = scrapeCPU(ctx, d, n, mode != "off"); err != nil {
 		return r, err
 	}
 	t1 := time.Now()
@@ -463,23 +465,29 @@ stdout_logfile=NONE
 		return r, err
 	}
 	r.stop = time.Since(t1).Seconds()
-	b.logf("scale %d, cgroups=%s: limit %.2fs (with cgroups %.2fs) start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, /metrics %.1f ms CPU/scrape, RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs (limits %.2fs, with cgroups %.2fs)",
-		n, mode, r.limit, r.cgLimit, r.start, r.all50, r.all99, r.callCPU, r.scrapeCPU, r.rss, r.idleCPU, r.stop, r.stopLimit, r.cgStopLimit)
+	b.logf("scale %d, cgroups=%s: limit %.2fs (with cgroups %.2fs) start %.2fs, getAllProcessInfo p50 %.1fms p99 %.1fms, getProcessInfo %.4f ms CPU/call, /metrics %.1f ms CPU/scrape (usage sweep %.1f ms), RSS %.1f MiB, idle CPU %.0f ms/30s, stop %.2fs (limits %.2fs, with cgroups %.2fs)",
+		n, mode, r.limit, r.cgLimit, r.start, r.all50, r.all99, r.callCPU, r.scrapeCPU, r.sweepCPU, r.rss, r.idleCPU, r.stop, r.stopLimit, r.cgStopLimit)
 	return r, nil
 }
 
 // scrapeCPU is the daemon CPU of one /metrics scrape (the text format, as
-// Prometheus asks by default with no protobuf): the cheapest of five after
-// one to warm up.
-func scrapeCPU(ctx context.Context, d *harness.Daemon) (float64, error) {
+// Prometheus asks by default with no protobuf) and, when sweeps is set
+// (cgroups), that of the usage sweep a scrape starts, apart. A scrape
+// whose readings have aged starts a background sweep of every group's
+// usage files (usagesweep.go), and no other sweep starts for a while after
+// it (four times its length); a scrape's window would otherwise take in
+// whatever part of a sweep ran beside it, more of it the longer the sweep.
+// So scrapes are classed by whether they started a sweep, which
+// supervisord_usage_sweeps_total tells, and the sweep is the mean of
+// those that did less the mean of those that did not.
+func scrapeCPU(ctx context.Context, d *harness.Daemon, programs int, sweeps bool) (scrape, sweep float64, err error) {
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var dl net.Dialer
 		return dl.DialContext(ctx, "unix", d.Paths.Socket)
 	}}}
 	defer hc.CloseIdleConnections()
-	best := math.Inf(1)
-	for i := range 6 {
-		before := cpuNanos(d.Pid())
+	// get scrapes once and returns the sweeps begun before it.
+	get := func() (float64, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost/metrics", nil)
 		if err != nil {
 			return 0, err
@@ -488,7 +496,7 @@ func scrapeCPU(ctx context.Context, d *harness.Daemon) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		_, err = io.Copy(io.Discard, resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
 			return 0, err
@@ -496,11 +504,86 @@ func scrapeCPU(ctx context.Context, d *harness.Daemon) (float64, error) {
 		if resp.StatusCode != http.StatusOK {
 			return 0, fmt.Errorf("/metrics: %s", resp.Status)
 		}
-		if i > 0 {
-			best = min(best, float64(cpuNanos(d.Pid())-before)/1e6)
+		const name = "\nsupervisord_usage_sweeps_total "
+		if i := bytes.Index(body, []byte(name)); i >= 0 {
+			line, _, _ := bytes.Cut(body[i+len(name):], []byte("\n"))
+			return strconv.ParseFloat(string(line), 64)
+		}
+		return 0, nil
+	}
+	if _, err := get(); err != nil { // to warm up
+		return 0, 0, err
+	}
+	if err := waitQuiet(ctx, d.Pid()); err != nil {
+		return 0, 0, err
+	}
+	// Past the warm-up's sweep and the pause after it (a sweep takes well
+	// under 250 µs a program), the next scrape starts one.
+	if sweeps {
+		if err := sleepCtx(ctx, max(2*time.Second, time.Duration(programs)*time.Millisecond)); err != nil {
+			return 0, 0, err
 		}
 	}
-	return best, nil
+	// Each scrape's CPU is taken from before it until the daemon is quiet
+	// after it (a thread's CPU is brought up to date only when it sleeps
+	// or at a tick, and a sweep runs on after the reply), and the sweeps
+	// counter of the next scrape tells whether it started one.
+	var with, without []float64
+	last, pending := 0.0, -1.0
+	for i := 0; i < 16 && (len(without) < 3 || sweeps && len(with) < 1); i++ {
+		before := cpuNanos(d.Pid())
+		n, err := get()
+		if err != nil {
+			return 0, 0, err
+		}
+		if pending >= 0 {
+			if n > last {
+				with = append(with, pending)
+			} else {
+				without = append(without, pending)
+			}
+		}
+		if err := waitQuiet(ctx, d.Pid()); err != nil {
+			return 0, 0, err
+		}
+		last, pending = n, float64(cpuNanos(d.Pid())-before)/1e6
+	}
+	if len(without) == 0 || sweeps && len(with) == 0 {
+		return 0, 0, fmt.Errorf("/metrics: %d scrapes with a usage sweep and %d without", len(with), len(without))
+	}
+	scrape = mean(without)
+	if sweeps {
+		sweep = max(mean(with)-scrape, 0)
+	}
+	return scrape, sweep, nil
+}
+
+func mean(xs []float64) float64 {
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
+}
+
+// waitQuiet returns once pid has used less than 0.2 ms of CPU in each of
+// two 50 ms windows in a row (ours never wakes when idle), or after 60 s.
+func waitQuiet(ctx context.Context, pid int) error {
+	deadline := time.Now().Add(time.Minute)
+	last, calm := cpuNanos(pid), 0
+	for calm < 2 && time.Now().Before(deadline) {
+		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+		now := cpuNanos(pid)
+		if now-last < 200_000 {
+			calm++
+		} else {
+			calm = 0
+		}
+		last = now
+	}
+	return nil
 }
 
 func printScale(w *os.File, all []scaleRow) {
@@ -553,6 +636,10 @@ func printScaleRun(w *os.File, rows []scaleRow) {
 	line("getAllProcessInfo p99, 1 client (ms)", func(r scaleRow) float64 { return r.all99 })
 	line("getProcessInfo daemon CPU per call (ms)", func(r scaleRow) float64 { return r.callCPU })
 	line("/metrics daemon CPU per scrape (ms)", func(r scaleRow) float64 { return r.scrapeCPU })
+	if rows[0].cgroups != "off" {
+		line("usage sweep a scrape starts: CPU (ms)", func(r scaleRow) float64 { return r.sweepCPU })
+		line("  per program (µs)", func(r scaleRow) float64 { return 1000 * r.sweepCPU / float64(r.n) })
+	}
 	line("idle RSS (MiB)", func(r scaleRow) float64 { return r.rss })
 	line("idle CPU per 30 s (ms)", func(r scaleRow) float64 { return r.idleCPU })
 	line("SIGTERM → exited (s)", func(r scaleRow) float64 { return r.stop })

@@ -20,8 +20,10 @@
 // supervisord_process_restarts_total,
 // supervisord_process_cpu_seconds_total,
 // supervisord_process_resident_memory_bytes, supervisord_process_healthy,
-// supervisord_process_oom_kills_total and supervisord_processes (a count
-// per state). The daemon's own Go
+// supervisord_process_oom_kills_total, supervisord_processes (a count
+// per state), and, with cgroups, supervisord_usage_sweeps_total and
+// supervisord_usage_sweep_seconds (the background readings of every
+// tree's usage files, see SweepSource). The daemon's own Go
 // runtime (go_*) and process (process_*) metrics come from the client
 // library's standard collectors.
 package metrics
@@ -84,6 +86,15 @@ type MemoryRestartSource interface {
 	MemoryRestarts() map[string]uint64
 }
 
+// SweepSource is optionally implemented by a Source that reads every
+// process's cgroup usage files in background sweeps: how many it has
+// begun and how long the last finished one took, which at thousands of
+// programs is what a reply about all of them costs the daemon besides
+// itself.
+type SweepSource interface {
+	UsageSweeps() (begun uint64, last time.Duration)
+}
+
 // Handler serves the metrics of src in the Prometheus exposition formats
 // (text, and protobuf for a scraper that asks for it), gzipped when the
 // scraper accepts it (handler.go).
@@ -99,6 +110,18 @@ func Handler(src Source, opts Options) http.Handler {
 		reg.MustRegister(
 			collectors.NewGoCollector(),
 			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		)
+	}
+	if ss, ok := src.(SweepSource); ok {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "supervisord_usage_sweeps_total",
+				Help: "Background sweeps begun that read the cgroup usage files of every process (a reply about all processes starts one when the last readings have aged).",
+			}, func() float64 { n, _ := ss.UsageSweeps(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "supervisord_usage_sweep_seconds",
+				Help: "How long the last finished usage sweep took (0 before the first).",
+			}, func() float64 { _, d := ss.UsageSweeps(); return d.Seconds() }),
 		)
 	}
 	return newHandler(reg, src, opts)

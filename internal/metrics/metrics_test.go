@@ -189,6 +189,28 @@ func TestWithoutRestartsOrRuntime(t *testing.T) {
 	}
 }
 
+type sweepingSource struct{ fakeSource }
+
+func (sweepingSource) UsageSweeps() (uint64, time.Duration) { return 7, 1500 * time.Millisecond }
+
+func TestUsageSweeps(t *testing.T) {
+	fams := scrape(t, Handler(fakeSource{}, Options{NoRuntimeMetrics: true}))
+	if fams["supervisord_usage_sweeps_total"] != nil {
+		t.Error("usage sweeps reported by a source that does not sweep")
+	}
+	fams = scrape(t, Handler(sweepingSource{}, Options{NoRuntimeMetrics: true}))
+	n, d := fams["supervisord_usage_sweeps_total"], fams["supervisord_usage_sweep_seconds"]
+	if n == nil || d == nil {
+		t.Fatalf("usage sweep metrics missing: %v", fams)
+	}
+	if got := n.Metric[0].GetCounter().GetValue(); got != 7 {
+		t.Errorf("supervisord_usage_sweeps_total = %v, want 7", got)
+	}
+	if got := d.Metric[0].GetGauge().GetValue(); got != 1.5 {
+		t.Errorf("supervisord_usage_sweep_seconds = %v, want 1.5", got)
+	}
+}
+
 // TestHelperProcess is not a test: it is the child of TestRealProcess. It
 // burns some CPU, touches some memory, says so, and waits for stdin to
 // close.

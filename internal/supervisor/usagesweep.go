@@ -54,7 +54,7 @@ type usageSweep struct {
 	began   time.Time     // when the last sweep began
 	ended   time.Time     // when the last finished sweep ended
 	took    time.Duration // how long the last finished sweep took
-	sweeps  uint64        // sweeps begun, for tests
+	sweeps  uint64        // sweeps begun
 	// read takes one group's reading: (*cgroup.Group).Usage; a test
 	// slows it down to see the wait's bound. wait, when set, replaces
 	// sweepWait, for a test to tell a wait from none on a slow machine.
@@ -143,6 +143,14 @@ func (s *Supervisor) sweepUsage(snap *snapshot, done chan struct{}) {
 	sw.took, sw.running = sw.ended.Sub(t0), nil
 	sw.mu.Unlock()
 	close(done)
+}
+
+// UsageSweeps implements metrics.SweepSource: the sweeps begun so far and
+// how long the last finished one took.
+func (s *Supervisor) UsageSweeps() (begun uint64, last time.Duration) {
+	s.sweep.mu.Lock()
+	defer s.sweep.mu.Unlock()
+	return s.sweep.sweeps, s.sweep.took
 }
 
 // hasCgroups reports whether any process of the snapshot has a cgroup.

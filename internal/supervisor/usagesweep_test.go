@@ -99,9 +99,7 @@ func TestUsageSweep(t *testing.T) {
 	s.sweep.wait, s.sweep.began = 0, began
 	s.sweep.mu.Unlock()
 	release()
-	s.sweep.mu.Lock()
-	took, sweeps := s.sweep.took, s.sweep.sweeps
-	s.sweep.mu.Unlock()
+	sweeps, took := s.UsageSweeps()
 	if took < sweepWait || sweeps != 3 {
 		t.Errorf("the slow sweep took %v (%d sweeps)", took, sweeps)
 	}

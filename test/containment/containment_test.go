@@ -170,8 +170,9 @@ func (e *env) get(path string) string {
 	return string(b)
 }
 
-// metric reads one per-process series from /metrics; ok is false when it
-// is absent.
+// metric reads one per-process series from /metrics (proc "" for a
+// series of the daemon's own, without labels); ok is false when it is
+// absent.
 func (e *env) metric(name, proc string) (float64, bool) {
 	e.t.Helper()
 	resp, err := e.client().Get("http://localhost/metrics")
@@ -189,13 +190,15 @@ func (e *env) metric(name, proc string) (float64, bool) {
 		return 0, false
 	}
 	for _, m := range f.Metric {
+		match := proc == "" && len(m.Label) == 0
 		for _, l := range m.Label {
-			if l.GetName() == "name" && l.GetValue() == proc {
-				if m.Counter != nil {
-					return m.Counter.GetValue(), true
-				}
-				return m.Gauge.GetValue(), true
+			match = match || l.GetName() == "name" && l.GetValue() == proc
+		}
+		if match {
+			if m.Counter != nil {
+				return m.Counter.GetValue(), true
 			}
+			return m.Gauge.GetValue(), true
 		}
 	}
 	return 0, false
@@ -426,6 +429,14 @@ startsecs=0
 	})
 	if tasks, ok := e.metric("supervisord_process_tree_tasks", "tree"); !ok || tasks < 2 {
 		t.Errorf("tree tasks = %v (present %v), want >= 2 (sh and python3)", tasks, ok)
+	}
+	// The readings came from background sweeps, which /metrics counts
+	// and times.
+	if n, ok := e.metric("supervisord_usage_sweeps_total", ""); !ok || n < 1 {
+		t.Errorf("usage sweeps = %v (present %v), want >= 1", n, ok)
+	}
+	if d, ok := e.metric("supervisord_usage_sweep_seconds", ""); !ok || d <= 0 {
+		t.Errorf("last usage sweep took %v s (present %v), want > 0", d, ok)
 	}
 	// The wrapper alone is small: the memory is its child's.
 	info := e.info("tree")
