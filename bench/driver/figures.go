@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -478,8 +479,9 @@ stdout_logfile=NONE
 // it (four times its length); a scrape's window would otherwise take in
 // whatever part of a sweep ran beside it, more of it the longer the sweep.
 // So scrapes are classed by whether they started a sweep, which
-// supervisord_usage_sweeps_total tells, and the sweep is the mean of
-// those that did less the mean of those that did not.
+// supervisord_usage_sweeps_total tells: three made after a pause, which
+// do, and five in a row, which do not; the sweep is the median of the
+// first less the median of the others.
 func scrapeCPU(ctx context.Context, d *harness.Daemon, programs int, sweeps bool) (scrape, sweep float64, err error) {
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var dl net.Dialer
@@ -514,56 +516,74 @@ func scrapeCPU(ctx context.Context, d *harness.Daemon, programs int, sweeps bool
 	if _, err := get(); err != nil { // to warm up
 		return 0, 0, err
 	}
-	if err := waitQuiet(ctx, d.Pid()); err != nil {
-		return 0, 0, err
+	// measure takes one scrape's CPU, from before it until the daemon is
+	// quiet after it (a thread's CPU is brought up to date only when it
+	// sleeps or at a tick, and a sweep runs on after the reply), and tells
+	// whether it started a sweep by the counter of a scrape right after.
+	measure := func() (cpu float64, swept bool, err error) {
+		if err := waitQuiet(ctx, d.Pid()); err != nil {
+			return 0, false, err
+		}
+		before := cpuNanos(d.Pid())
+		n0, err := get()
+		if err != nil {
+			return 0, false, err
+		}
+		if err := waitQuiet(ctx, d.Pid()); err != nil {
+			return 0, false, err
+		}
+		cpu = float64(cpuNanos(d.Pid())-before) / 1e6
+		n1, err := get()
+		return cpu, n1 > n0, err
 	}
-	// Past the warm-up's sweep and the pause after it (a sweep takes well
-	// under 250 µs a program), the next scrape starts one.
-	if sweeps {
+	var with, without []float64
+	// Three scrapes, each once the readings have aged past their TTL and
+	// past the pause the last sweep left (four times its length, which is
+	// well under 250 µs a program), so that each starts a sweep...
+	for i := 0; sweeps && len(with) < 3; i++ {
+		if i == 6 {
+			return 0, 0, fmt.Errorf("/metrics: %d of %d scrapes after a pause started a usage sweep", len(with), i)
+		}
 		if err := sleepCtx(ctx, max(2*time.Second, time.Duration(programs)*time.Millisecond)); err != nil {
 			return 0, 0, err
 		}
-	}
-	// Each scrape's CPU is taken from before it until the daemon is quiet
-	// after it (a thread's CPU is brought up to date only when it sleeps
-	// or at a tick, and a sweep runs on after the reply), and the sweeps
-	// counter of the next scrape tells whether it started one.
-	var with, without []float64
-	last, pending := 0.0, -1.0
-	for i := 0; i < 16 && (len(without) < 3 || sweeps && len(with) < 1); i++ {
-		before := cpuNanos(d.Pid())
-		n, err := get()
+		cpu, swept, err := measure()
 		if err != nil {
 			return 0, 0, err
 		}
-		if pending >= 0 {
-			if n > last {
-				with = append(with, pending)
-			} else {
-				without = append(without, pending)
-			}
+		if swept {
+			with = append(with, cpu)
 		}
-		if err := waitQuiet(ctx, d.Pid()); err != nil {
+	}
+	// ...and five right after one another, which find fresh readings.
+	for i := 0; len(without) < 5; i++ {
+		if i == 20 {
+			return 0, 0, fmt.Errorf("/metrics: %d of %d scrapes in a row started no usage sweep", len(without), i)
+		}
+		cpu, swept, err := measure()
+		if err != nil {
 			return 0, 0, err
 		}
-		last, pending = n, float64(cpuNanos(d.Pid())-before)/1e6
+		if !swept {
+			without = append(without, cpu)
+		}
 	}
-	if len(without) == 0 || sweeps && len(with) == 0 {
-		return 0, 0, fmt.Errorf("/metrics: %d scrapes with a usage sweep and %d without", len(with), len(without))
-	}
-	scrape = mean(without)
+	scrape = median(without)
 	if sweeps {
-		sweep = max(mean(with)-scrape, 0)
+		sweep = max(median(with)-scrape, 0)
 	}
 	return scrape, sweep, nil
 }
 
-func mean(xs []float64) float64 {
-	sum := 0.0
-	for _, x := range xs {
-		sum += x
+// median is the middle of xs (the mean of the two middle ones for an
+// even count): a collection or a page fault in one scrape does not move it.
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
 	}
-	return sum / float64(len(xs))
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // waitQuiet returns once pid has used less than 0.2 ms of CPU in each of
