@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -89,15 +91,52 @@ func Main(m *testing.M, bin *string) {
 	os.Exit(Run(m))
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago. It is
+// taken below the kernel's ephemeral range: a port the kernel handed out
+// for a listener on port 0 is just as likely to be handed to the next
+// outgoing connection as its source port, and with tests of other
+// packages connecting to their daemons all the while, one did, between
+// this check and the daemon's bind (the reference then refused to start:
+// "Another program is already listening on a port").
 func FreePort(t TB) int {
 	t.Helper()
+	lo, hi := 10000, ephemeralLow()
+	for range 200 {
+		if hi-lo < 1000 {
+			break
+		}
+		p := lo + rand.IntN(hi-lo)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (32768
+// when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return n
 }
 
 // Spec says how to launch a daemon. Only Config is required.
